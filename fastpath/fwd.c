@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Worker loop, shaped like l3fwd's: state fetched once, rx bursts per
+ * queue, the pipeline, and a TSC-timed drain of partial tx buffers.
+ */
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_log.h>
+#include <rte_prefetch.h>
+
+#include "fastpath/fwd.h"
+#include "fastpath/pipeline.h"
+
+RTE_LOG_REGISTER_SUFFIX(fwd_logtype, fastpath, INFO);
+#define FWD_LOG(level, fmt, ...) \
+	rte_log(RTE_LOG_ ## level, fwd_logtype, "fastpath: " fmt "\n", ##__VA_ARGS__)
+
+struct fwd_ctx fwd_ctx;
+
+void
+fwd_tx_flush(struct fwd_lcore *lc, uint16_t port_idx)
+{
+	struct fwd_txbuf *tb = &lc->tx[port_idx];
+	struct fwd_counters *cnt = &lc->cnt[port_idx];
+	uint64_t bytes = 0, unsent_bytes = 0;
+	uint16_t i, sent, n = tb->n;
+
+	if (n == 0)
+		return;
+	/* The mbufs may be freed by the PMD once sent: count bytes first. */
+	for (i = 0; i < n; i++)
+		bytes += rte_pktmbuf_pkt_len(tb->pkts[i]);
+
+	if (tb->lock != NULL)
+		rte_spinlock_lock(tb->lock);
+	sent = rte_eth_tx_burst(tb->port_id, tb->queue, tb->pkts, n);
+	if (tb->lock != NULL)
+		rte_spinlock_unlock(tb->lock);
+
+	if (unlikely(sent < n)) {
+		for (i = sent; i < n; i++)
+			unsent_bytes += rte_pktmbuf_pkt_len(tb->pkts[i]);
+		rte_pktmbuf_free_bulk(&tb->pkts[sent], n - sent);
+		fwd_counter_add(&cnt->drop_tx, n - sent);
+	}
+	fwd_counter_add(&cnt->tx_pkts, sent);
+	fwd_counter_add(&cnt->tx_bytes, bytes - unsent_bytes);
+	tb->n = 0;
+}
+
+static void
+fwd_tx_flush_all(struct fwd_lcore *lc, unsigned int n_ports)
+{
+	unsigned int p;
+
+	for (p = 0; p < n_ports; p++)
+		fwd_tx_flush(lc, p);
+}
+
+int
+fwd_lcore_main(void *arg)
+{
+	struct fwd_lcore *lc = arg;
+	struct rte_mbuf *pkts[FWD_MAX_BURST];
+	const unsigned int n_ports = fwd_ctx.n_ports;
+	const uint64_t drain_tsc = fwd_ctx.drain_tsc;
+	const uint16_t burst = lc->burst;
+	const uint16_t n_rxq = lc->n_rxq;
+	uint64_t prev_tsc = rte_rdtsc();
+	uint16_t q;
+
+	if (n_rxq == 0) {
+		FWD_LOG(INFO, "lcore %u has no rx queue, idle", lc->lcore_id);
+		return 0;
+	}
+	for (q = 0; q < n_rxq; q++)
+		FWD_LOG(INFO, "lcore %u polls port %s (id %u) queue %u",
+			lc->lcore_id, fwd_ctx.port[lc->rxq[q].port_idx].name,
+			lc->rxq[q].port_id, lc->rxq[q].queue);
+
+	while (!fwd_quit_requested()) {
+		const uint64_t cur_tsc = rte_rdtsc();
+
+		if (unlikely(cur_tsc - prev_tsc > drain_tsc)) {
+			fwd_tx_flush_all(lc, n_ports);
+			prev_tsc = cur_tsc;
+		}
+
+		for (q = 0; q < n_rxq; q++) {
+			const struct fwd_rxq *rxq = &lc->rxq[q];
+			struct fwd_counters *cnt = &lc->cnt[rxq->port_idx];
+			uint64_t bytes = 0;
+			uint16_t i, n;
+
+			n = rte_eth_rx_burst(rxq->port_id, rxq->queue, pkts, burst);
+			if (n == 0)
+				continue;
+			for (i = 0; i < n; i++) {
+				rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+				bytes += rte_pktmbuf_pkt_len(pkts[i]);
+			}
+			fwd_counter_add(&cnt->rx_pkts, n);
+			fwd_counter_add(&cnt->rx_bytes, bytes);
+			__atomic_store_n(&lc->last_rx_tsc, cur_tsc,
+				__ATOMIC_RELAXED);
+			pipeline_burst(lc, rxq->port_idx, pkts, n);
+		}
+	}
+	fwd_tx_flush_all(lc, n_ports);
+	return 0;
+}
