@@ -92,10 +92,10 @@ main_setup_workers(const struct cfg *c)
 	}
 	fwd_ctx.n_workers = w;
 
-	/* Spread the (port, queue) pairs over the workers, queue-major so
-	 * that each port's queue 0 lands on a different worker first. */
-	for (q = 0; q < c->queues; q++) {
-		for (p = 0; p < fwd_ctx.n_ports; p++) {
+	/* Round-robin over the (port, queue) pairs, port-major: every
+	 * worker gets its share and a port's queues go to different workers. */
+	for (p = 0; p < fwd_ctx.n_ports; p++) {
+		for (q = 0; q < c->queues; q++) {
 			struct fwd_lcore *lc = fwd_ctx.worker[k++ % w];
 			struct fwd_rxq *rxq;
 
@@ -181,19 +181,24 @@ main_control_loop(const struct cfg *c, uint64_t start_tsc)
 	}
 }
 
+/* Final stats: counted before the ports close, leak check after. */
 static void
 main_final_stats(const struct cfg *c, uint64_t start_tsc)
 {
 	struct stats_port cur[FWD_MAX_PORTS];
 	double elapsed = (double)(rte_rdtsc() - start_tsc) / rte_get_tsc_hz();
+	unsigned int in_use;
 	char title[64];
 	int ret;
 
 	stats_collect(cur);
+	ports_close();
+	in_use = ports_mbufs_in_use();
 	snprintf(title, sizeof(title), "final stats after %.1f s:", elapsed);
 	stats_print(stdout, title, cur, NULL, 0);
+	printf("mbufs still in use after closing the ports: %u\n", in_use);
 	if (c->stats_file != NULL) {
-		ret = stats_write_json(c->stats_file, cur, elapsed);
+		ret = stats_write_json(c->stats_file, cur, elapsed, in_use);
 		if (ret < 0)
 			MAIN_LOG(ERR, "cannot write stats to %s: %s", c->stats_file,
 				strerror(-ret));

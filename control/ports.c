@@ -107,6 +107,8 @@ ports_find(const char *pname, const char *device, uint16_t *port_id,
 	/* Not probed yet: vdevs can be created from their arguments. */
 	if (strncmp(name, "net_", 4) == 0) {
 		ret = rte_dev_probe(device);
+		if (ret < 0 && comma == NULL)
+			goto missing;	/* a bare name: most likely a typo */
 		if (ret < 0)
 			return ports_err(err, len, -EINVAL,
 				"port %s: cannot create device '%s': %s", pname,
@@ -349,4 +351,15 @@ ports_close(void)
 		rte_eth_dev_close(pid);
 		ports_started[i] = false;
 	}
+}
+
+unsigned int
+ports_mbufs_in_use(void)
+{
+	unsigned int s, n = 0;
+
+	for (s = 0; s < RTE_MAX_NUMA_NODES; s++)
+		if (ports_pool[s] != NULL)
+			n += rte_mempool_in_use_count(ports_pool[s]);
+	return n;
 }

@@ -35,4 +35,11 @@ int ports_start(unsigned int n_rxq, unsigned int n_workers,
 /* Stop and close every port that was started (flushes pcap writers). */
 void ports_close(void);
 
+/*
+ * mbufs of our pools not back in them.  After ports_close() with drivers
+ * that hold no buffers once closed (pcap, null), anything but 0 is a leak;
+ * net_ring keeps what is still queued in its rings.
+ */
+unsigned int ports_mbufs_in_use(void);
+
 #endif /* NFTFWD_PORTS_H */

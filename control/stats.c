@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -21,6 +22,10 @@ stats_collect(struct stats_port *out)
 	for (p = 0; p < fwd_ctx.n_ports; p++) {
 		struct stats_port *s = &out[p];
 		struct rte_eth_stats hw;
+
+		if (rte_eth_dev_get_name_by_port(fwd_ctx.port[p].port_id,
+						 s->device) != 0)
+			snprintf(s->device, sizeof(s->device), "?");
 
 		for (w = 0; w < fwd_ctx.n_workers; w++) {
 			const struct fwd_counters *c = &fwd_ctx.worker[w]->cnt[p];
@@ -74,7 +79,7 @@ stats_print(FILE *f, const char *title, const struct stats_port *cur,
 
 int
 stats_write_json(const char *path, const struct stats_port *cur,
-		 double elapsed_s)
+		 double elapsed_s, unsigned int mbufs_in_use)
 {
 	json_t *root, *ports;
 	unsigned int p;
@@ -88,15 +93,14 @@ stats_write_json(const char *path, const struct stats_port *cur,
 		return -ENOMEM;
 	}
 	json_object_set_new(root, "elapsed_s", json_real(elapsed_s));
+	json_object_set_new(root, "mbufs_in_use", json_integer(mbufs_in_use));
 	json_object_set_new(root, "ports", ports);
 	for (p = 0; p < fwd_ctx.n_ports; p++) {
 		const struct stats_port *s = &cur[p];
-		char devname[RTE_ETH_NAME_MAX_LEN] = "";
 		json_t *o;
 
-		rte_eth_dev_get_name_by_port(fwd_ctx.port[p].port_id, devname);
 		o = json_pack("{s:s, s:i, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
-			"device", devname,
+			"device", s->device,
 			"port_id", (int)fwd_ctx.port[p].port_id,
 			"peer", fwd_ctx.port[fwd_ctx.port[p].peer].name,
 			"rx_pkts", (json_int_t)s->rx_pkts,

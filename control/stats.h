@@ -16,6 +16,7 @@
 #include "fastpath/fwd.h"
 
 struct stats_port {
+	char device[64];	/* DPDK device name, kept past port close */
 	uint64_t rx_pkts;
 	uint64_t rx_bytes;
 	uint64_t tx_pkts;
@@ -38,8 +39,11 @@ void stats_collect(struct stats_port *out);
 void stats_print(FILE *f, const char *title, const struct stats_port *cur,
 		 const struct stats_port *prev, double secs);
 
-/* Write the snapshot as JSON ({"ports": {NAME: {...}}}); 0 or -errno. */
+/*
+ * Write the snapshot as JSON ({"elapsed_s", "mbufs_in_use",
+ * "ports": {NAME: {...}}}); 0 or -errno.
+ */
 int stats_write_json(const char *path, const struct stats_port *cur,
-		     double elapsed_s);
+		     double elapsed_s, unsigned int mbufs_in_use);
 
 #endif /* NFTFWD_STATS_H */
