@@ -121,7 +121,7 @@ main_setup_workers(const struct cfg *c)
 	}
 	fwd_ctx.drain_tsc = (rte_get_tsc_hz() + US_PER_S - 1) / US_PER_S *
 		FWD_DRAIN_US;
-	return 0;
+	return fwd_rcu_init();
 }
 
 static uint64_t

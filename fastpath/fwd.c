@@ -4,10 +4,13 @@
  * queue, the pipeline, and a TSC-timed drain of partial tx buffers.
  */
 
+#include <errno.h>
+
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_log.h>
+#include <rte_malloc.h>
 #include <rte_prefetch.h>
 
 #include "fastpath/fwd.h"
@@ -18,6 +21,35 @@ RTE_LOG_REGISTER_SUFFIX(fwd_logtype, fastpath, INFO);
 	rte_log(RTE_LOG_ ## level, fwd_logtype, "fastpath: " fmt "\n", ##__VA_ARGS__)
 
 struct fwd_ctx fwd_ctx;
+
+int
+fwd_rcu_init(void)
+{
+	size_t sz = rte_rcu_qsbr_get_memsize(fwd_ctx.n_workers);
+	struct rte_rcu_qsbr *v;
+
+	v = rte_zmalloc("fwd_rcu", sz, RTE_CACHE_LINE_SIZE);
+	if (v == NULL)
+		return -ENOMEM;
+	if (rte_rcu_qsbr_init(v, fwd_ctx.n_workers) != 0) {
+		rte_free(v);
+		return -EINVAL;
+	}
+	fwd_ctx.rcu = v;
+	return 0;
+}
+
+struct fp_ruleset *
+fwd_ruleset_swap(struct fp_ruleset *next)
+{
+	struct fp_ruleset *prev;
+
+	prev = __atomic_exchange_n(&fwd_ctx.ruleset, next, __ATOMIC_ACQ_REL);
+	/* Workers that are offline (not started, or stopped) hold nothing. */
+	if (fwd_ctx.rcu != NULL)
+		rte_rcu_qsbr_synchronize(fwd_ctx.rcu, RTE_QSBR_THRID_INVALID);
+	return prev;
+}
 
 void
 fwd_tx_flush(struct fwd_lcore *lc, uint16_t port_idx)
@@ -80,8 +112,13 @@ fwd_lcore_main(void *arg)
 			lc->lcore_id, fwd_ctx.port[lc->rxq[q].port_idx].name,
 			lc->rxq[q].port_id, lc->rxq[q].queue);
 
+	rte_rcu_qsbr_thread_register(fwd_ctx.rcu, lc->worker_idx);
+	rte_rcu_qsbr_thread_online(fwd_ctx.rcu, lc->worker_idx);
 	while (!fwd_quit_requested()) {
 		const uint64_t cur_tsc = rte_rdtsc();
+
+		/* No ruleset reference survives a loop iteration. */
+		rte_rcu_qsbr_quiescent(fwd_ctx.rcu, lc->worker_idx);
 
 		if (unlikely(cur_tsc - prev_tsc > drain_tsc)) {
 			fwd_tx_flush_all(lc, n_ports);
@@ -108,6 +145,8 @@ fwd_lcore_main(void *arg)
 			pipeline_burst(lc, rxq->port_idx, pkts, n);
 		}
 	}
+	rte_rcu_qsbr_thread_offline(fwd_ctx.rcu, lc->worker_idx);
+	rte_rcu_qsbr_thread_unregister(fwd_ctx.rcu, lc->worker_idx);
 	fwd_tx_flush_all(lc, n_ports);
 	return 0;
 }

@@ -13,6 +13,12 @@
  * one lcore only, read with relaxed atomic loads, so totals may be a burst
  * behind but never torn.
  *
+ * The compiled ruleset is published through fwd_ctx.ruleset with RCU: a
+ * worker loads the pointer once per rx burst and reports a quiescent state
+ * (fwd_ctx.rcu, thread id = worker index) once per loop, where it holds no
+ * reference; the control thread swaps the pointer, waits for every worker
+ * to pass a quiescent state, then frees the old ruleset.
+ *
  * Ports are named by index into fwd_ctx.port[] (the order of --port), never
  * by DPDK port id, so the ruleset compilers and the stats agree on them.
  * Ownership: a packet handed to fwd_tx_enqueue() belongs to the tx path; it
@@ -26,7 +32,10 @@
 #include <rte_common.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
 #include <rte_spinlock.h>
+
+struct fp_ruleset;
 
 #define FWD_MAX_PORTS 32
 #define FWD_MAX_TXQ 128
@@ -85,6 +94,8 @@ struct fwd_ctx {
 	struct fwd_lcore *worker[RTE_MAX_LCORE];
 	uint64_t drain_tsc;
 	bool quit;		/* set by the control thread, __atomic access */
+	struct rte_rcu_qsbr *rcu;	/* one reader per worker */
+	struct fp_ruleset *ruleset;	/* NULL: accept everything; __atomic */
 };
 
 /* The one forwarding context of the process. */
@@ -92,6 +103,23 @@ extern struct fwd_ctx fwd_ctx;
 
 /* Worker entry point for rte_eal_remote_launch(); arg is the fwd_lcore. */
 int fwd_lcore_main(void *arg);
+
+/* Allocate fwd_ctx.rcu for fwd_ctx.n_workers readers; 0 or -ENOMEM. */
+int fwd_rcu_init(void);
+
+/*
+ * Publish a new ruleset (NULL: accept everything) and return the previous
+ * one once no worker can still use it: the caller frees it.  Control
+ * thread only; blocks for at most one loop of every worker.
+ */
+struct fp_ruleset *fwd_ruleset_swap(struct fp_ruleset *next);
+
+/* The ruleset a worker uses for its current burst. */
+static inline const struct fp_ruleset *
+fwd_ruleset_get(void)
+{
+	return __atomic_load_n(&fwd_ctx.ruleset, __ATOMIC_ACQUIRE);
+}
 
 /* Ask every worker to flush its tx buffers and return. */
 static inline void
