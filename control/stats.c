@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
 
 #include "control/stats.h"
@@ -94,6 +95,7 @@ stats_write_json(const char *path, const struct stats_port *cur,
 	}
 	json_object_set_new(root, "elapsed_s", json_real(elapsed_s));
 	json_object_set_new(root, "mbufs_in_use", json_integer(mbufs_in_use));
+	json_object_set_new(root, "tsc_hz", json_integer((json_int_t)rte_get_tsc_hz()));
 	json_object_set_new(root, "ports", ports);
 	for (p = 0; p < fwd_ctx.n_ports; p++) {
 		const struct stats_port *s = &cur[p];
