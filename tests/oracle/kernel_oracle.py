@@ -506,8 +506,7 @@ class Oracle:
         are registered before the user's: a user chain at priority 2147483647 still runs
         before them.  If the ruleset flushed them (`flush ruleset`), they are added again
         after it, and then a user ingress chain at that priority is refused."""
-        self.dut.cmd(["nft", "flush", "ruleset"])
-        self.dut.cmd(["nft", "-f", "-"], self._internal_ruleset())
+        self.dut.cmd(["nft", "-f", "-"], "flush ruleset\n" + self._internal_ruleset())
         if ruleset_file is not None:
             self.dut.cmd(["nft", "-f", os.path.abspath(ruleset_file)])
         elif ruleset is not None:

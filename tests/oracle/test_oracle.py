@@ -24,6 +24,7 @@ import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+sys.dont_write_bytecode = True
 import kernel_oracle as ko                                          # noqa: E402
 
 SRC_MAC = "02:00:00:00:00:01"
@@ -312,6 +313,28 @@ class Verdicts(OracleCase):
         self.assertEqual([f for _, f in r["_per_port"]["eth3"]], [f1, f2])
         self.assertEqual([f for _, f in r["_per_port"]["eth0"]], [])
 
+    def test_egress_chains_see_every_output(self):
+        # Outputs are transmitted on the port devices: egress chains run on the peer forward,
+        # fwd, dup and reject replies, and their counters include the Ethernet header.
+        rs = ("table netdev t {\n"
+              '  chain c { type filter hook ingress device "eth0" priority 0; policy accept;\n'
+              '    udp dport 2 dup to "eth2"\n    tcp dport 80 reject with tcp reset\n  }\n'
+              '  chain e1 { type filter hook egress device "eth1" priority 0; policy accept;\n'
+              "    counter\n    udp dport 4 drop\n  }\n"
+              '  chain e0 { type filter hook egress device "eth0" priority 0; policy accept;\n'
+              "    counter\n  }\n}\n")
+        f1, f2, f4, f80 = udp_frame(1, 1), udp_frame(1, 2), udp_frame(1, 4), tcp_frame(1, 80)
+        r = self.run_oracle(rs, [("eth0", f1), ("eth0", f2), ("eth0", f4), ("eth0", f80)])
+        p = r["packets"]
+        self.assertEqual(outs(p[0]), [("eth1", f1)])
+        self.assertEqual(outs(p[1]), [("eth2", f2), ("eth1", f2)])
+        self.assertEqual(outs(p[2]), [])                    # dropped on eth1's egress
+        self.assertEqual([x[0] for x in outs(p[3])], ["eth0"])
+        self.assertEqual((self.rule(r, 0, "e1")["packets"], self.rule(r, 0, "e1")["bytes"]),
+                         (3, 3 * 42))
+        self.assertEqual((self.rule(r, 0, "e0")["packets"], self.rule(r, 0, "e0")["bytes"]),
+                         (1, 54))                           # the RST, Ethernet header included
+
     def test_reject_tcp_reset_out_of_input_port(self):
         f = tcp_frame(40000, 80, src="10.0.0.1", dst="10.0.0.2", flags=0x02)
         r = self.run_oracle(chain(["tcp dport 80 reject with tcp reset"]), [("eth0", f)])
@@ -405,6 +428,15 @@ class Parsing(OracleCase):
         self.assertEqual(self.rule(r, 0)["packets"], 0)   # meta protocol is 8021q, not ip
         self.assertEqual((self.rule(r, 1)["packets"], self.rule(r, 1)["bytes"]), (1, 44))
 
+    def test_reject_reply_of_tagged_frame_is_untagged(self):
+        # Measured kernel behaviour: nft_reject_netdev does not copy the VLAN tag.
+        f = tcp_frame(1, 80, tags=[(0x8100, 5)])
+        r = self.run_oracle(chain(["tcp dport 80 reject with tcp reset"]), [("eth0", f)])
+        (port, rst), = outs(r["packets"][0])
+        self.assertEqual(port, "eth0")
+        self.assertEqual(rst[12:14], b"\x08\x00")
+        self.assertEqual(len(rst), 14 + 40)
+
     def test_malformed_ihl_has_no_transport_header(self):
         good = tcp_frame(1, 80, src="192.0.2.9")
         bad = bytearray(good)
@@ -473,6 +505,18 @@ class Attribution(OracleCase):
                 else:
                     sport = struct.unpack("!H", ip[20:22])[0]
                 self.assertEqual(sport, p["index"] + 1, f"packet {p['index']} -> {port}")
+
+    def test_stray_frames_are_reported_not_attributed(self):
+        # A frame the oracle did not inject (sent behind its back) must not be attributed to
+        # the first packet: it is reported as unattributed (after_packet -1).
+        stray, f = udp_frame(9, 9), udp_frame(1, 1)
+        with ko.Oracle(["eth0", "eth1"]) as o:
+            o.load(chain(["accept"]))
+            o.tx["eth0"].send(stray)
+            packets, unattributed = o.inject([("eth0", f)])
+        self.assertEqual(outs(packets[0]), [("eth1", f)])
+        self.assertEqual([(u["port"], bytes.fromhex(u["frame"]), u["after_packet"])
+                          for u in unattributed], [("eth1", stray, -1)])
 
     def test_200_packets_fast(self):
         inputs = [("eth0" if i % 2 else "eth1", udp_frame(i, 9)) for i in range(200)]
