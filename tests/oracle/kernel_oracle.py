@@ -447,10 +447,25 @@ class Oracle:
                 for key, val in _DEV_SYSCTLS:
                     with open("/proc/sys/" + key.format(dev=d[0]), "w") as f:
                         f.write(str(val))
-        p = self.dut.cmd(["ip", "-o", "link", "show"])
-        for line in p.stdout.splitlines():
-            idx, name = line.split(":")[:2]
-            self.ifindex[name.strip().split("@")[0]] = int(idx)
+        # A device brought up before its peer gets its qdisc (noop until then: it would drop
+        # what we send) from linkwatch, asynchronously: wait until every device is ready.
+        deadline = time.monotonic() + 5
+        while True:
+            pending = []
+            for ns, names in ((self.dut, [d[0] for d in devs]), (self.tap, [d[1] for d in devs])):
+                ready = {}
+                for line in ns.cmd(["ip", "-o", "link", "show"]).stdout.splitlines():
+                    idx, name, rest = line.split(":", 2)
+                    name = name.strip().split("@")[0]
+                    ready[name] = "LOWER_UP" in rest and " qdisc noop " not in rest
+                    if ns is self.dut:
+                        self.ifindex[name] = int(idx)
+                pending += [n for n in names if not ready.get(n)]
+            if not pending:
+                break
+            if time.monotonic() > deadline:
+                raise OracleError(f"devices not ready: {', '.join(pending)}")
+            time.sleep(0.005)
         with self.tap.entered():
             self.cap = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
             self.cap.setsockopt(SOL_PACKET, PACKET_AUXDATA, 1)
