@@ -69,13 +69,13 @@ static inline rte_be16_t
 pv_encap_proto(const struct rte_mbuf *m, const struct pkt_view *v,
 	       rte_be16_t type, uint32_t next_off)
 {
-	const uint16_t *sap;
-	uint16_t sap_buf;
+	const uint8_t *sap;	/* bytes: frames need not be aligned */
+	uint8_t sap_buf[2];
 
 	if (likely(rte_be_to_cpu_16(type) >= PV_ETH_P_802_3_MIN))
 		return type;
-	sap = pv_header(m, v, next_off, sizeof(*sap), &sap_buf);
-	if (sap != NULL && *sap == 0xffff)
+	sap = pv_header(m, v, next_off, sizeof(sap_buf), sap_buf);
+	if (sap != NULL && sap[0] == 0xff && sap[1] == 0xff)
 		return RTE_BE16(PV_ETH_P_802_3);
 	return RTE_BE16(PV_ETH_P_802_2);
 }
@@ -160,16 +160,16 @@ pv_ipv6(const struct rte_mbuf *m, struct pkt_view *v)
 			      hp_buf) == NULL)
 			return;
 		if (nexthdr == PV_NEXTHDR_FRAGMENT) {
-			const rte_be16_t *fp;
-			rte_be16_t fp_buf;
+			const uint8_t *fp;
+			uint8_t fp_buf[2];
 			uint16_t frag_off;
-			uint8_t next = hp[0];	/* hp_buf may be reused below */
+			uint8_t next = hp[0];
 
 			fp = pv_header(m, v, (uint64_t)v->nh_off + start + 2,
-				       sizeof(*fp), &fp_buf);
+				       sizeof(fp_buf), fp_buf);
 			if (fp == NULL)
 				return;
-			frag_off = rte_be_to_cpu_16(*fp) & ~0x7;
+			frag_off = (uint16_t)(fp[0] << 8 | fp[1]) & ~0x7;
 			if (frag_off != 0) {
 				if (pv_ipv6_ext_hdr(next) &&
 				    next != PV_NEXTHDR_NONE)

@@ -126,6 +126,13 @@ bool pkt_view_load_slow(const struct rte_mbuf *m, const struct pkt_view *v,
 			enum pkt_view_base base, uint32_t offset, uint32_t len,
 			void *dst);
 
+/* nft_payload_select_ops(): NH/TH loads of this shape get the fast ops. */
+static inline bool
+pkt_view_fast_shape(uint32_t offset, uint32_t len)
+{
+	return (len == 1 || len == 2 || len == 4) && (offset & (len - 1)) == 0;
+}
+
 /* Copy frame bytes [off, off + len) to dst; false if they are not all there. */
 static inline bool
 pkt_view_copy(const struct rte_mbuf *m, const struct pkt_view *v,
@@ -133,7 +140,26 @@ pkt_view_copy(const struct rte_mbuf *m, const struct pkt_view *v,
 {
 	/* seg_len <= frame_len < 2^32, so this also bounds off. */
 	if (likely(off + len <= v->seg_len)) {
-		memcpy(dst, v->data + off, len);
+		const uint8_t *src = v->data + off;
+
+		/* Constant sizes become plain moves, not a libc call. */
+		switch (len) {
+		case 1:
+			memcpy(dst, src, 1);
+			break;
+		case 2:
+			memcpy(dst, src, 2);
+			break;
+		case 4:
+			memcpy(dst, src, 4);
+			break;
+		case 16:
+			memcpy(dst, src, 16);
+			break;
+		default:
+			memcpy(dst, src, len);
+			break;
+		}
 		return true;
 	}
 	if (off + len > v->frame_len)
@@ -145,8 +171,10 @@ pkt_view_copy(const struct rte_mbuf *m, const struct pkt_view *v,
  * nft_payload_eval(): copy len bytes at offset from base into dst, exactly
  * len bytes (the register machine zero-pads the last 32-bit word itself, as
  * the kernel does before the load). Returns false where the kernel breaks:
- * the bytes are not all in the packet, TH/IH without a transport header or
- * on a non-first fragment, IH on a transport other than TCP/UDP.
+ * the bytes are not all in the packet, TH/IH without a transport header,
+ * IH on a non-first fragment or on a transport other than TCP/UDP, TH on a
+ * non-first fragment unless the load has the kernel's fast shape (an aligned
+ * 1, 2 or 4 bytes: see below).
  * LL with a removed tag reads the frame as if the tag were in place (it is:
  * the mbuf keeps it), except that bytes 16-17 are skb->protocol, as the
  * kernel rebuilds them (they differ from the wire only for an 802.3 length).
@@ -163,7 +191,17 @@ pkt_view_load_payload(const struct rte_mbuf *m, const struct pkt_view *v,
 		off = (uint64_t)v->nh_off + offset;
 		break;
 	case PKT_BASE_TH:
-		if (!(v->flags & PKT_VIEW_F_L4PROTO) || v->fragoff != 0)
+		if (!(v->flags & PKT_VIEW_F_L4PROTO))
+			return false;
+		/*
+		 * nft_payload_eval() refuses non-first fragments, but an
+		 * aligned load of 1, 2 or 4 bytes runs nft_payload_fast_eval()
+		 * first, which does not look at fragoff (6.18; checked by
+		 * kernel_view_diff.py): it reads at thoff, which for an IPv6
+		 * fragment is 0, the network header.
+		 */
+		if (unlikely(v->fragoff != 0) &&
+		    !pkt_view_fast_shape(offset, len))
 			return false;
 		off = (uint64_t)v->nh_off + v->thoff + offset;
 		break;

@@ -434,14 +434,60 @@ nft_payload_inner_offset(const struct pv_ref_skb *skb)
 	}
 }
 
+/*
+ * nft_payload_fast_eval() (nf_tables_core.c), as of 6.18: no fragoff check;
+ * reads the linear area only (all of it here).
+ */
+static bool
+nft_payload_fast_eval(const struct pv_ref_skb *skb, int base, uint8_t offset,
+		      uint8_t len, uint8_t *dst)
+{
+	int ptr;
+
+	if (base == 1) {
+		ptr = skb->network;
+	} else {
+		if (!skb->l4proto_set)
+			return false;
+		ptr = skb->data + skb->thoff;
+	}
+	ptr += offset;
+	if (ptr + len > skb->data + (int)skb->len)	/* skb_tail_pointer() */
+		return false;
+	memcpy(dst, skb->mem + ptr, len);
+	return true;
+}
+
+/* nft_payload_select_ops() */
+static bool
+nft_payload_fast_ops(int base, uint8_t offset, uint8_t len)
+{
+	return (len == 1 || len == 2 || len == 4) && offset % len == 0 &&
+		(base == 1 || base == 2);
+}
+
+static bool nft_payload_eval(const struct pv_ref_skb *skb, int base,
+			     uint8_t offset, uint8_t len, uint8_t *dst);
+
+/* nft_do_chain(): the fast eval first, the full one when it fails. */
 bool
 pv_ref_payload(const struct pv_ref_skb *skb, int base, uint8_t offset,
 	       uint8_t len, uint8_t *dst)
 {
-	int off;
-
 	if (!skb->hook)
 		return false;
+	if (nft_payload_fast_ops(base, offset, len) &&
+	    nft_payload_fast_eval(skb, base, offset, len, dst))
+		return true;
+	return nft_payload_eval(skb, base, offset, len, dst);
+}
+
+/* nft_payload_eval() */
+static bool
+nft_payload_eval(const struct pv_ref_skb *skb, int base, uint8_t offset,
+		 uint8_t len, uint8_t *dst)
+{
+	int off;
 
 	switch (base) {
 	case 0:	/* NFT_PAYLOAD_LL_HEADER */

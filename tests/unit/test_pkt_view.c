@@ -637,7 +637,13 @@ test_ipv4(void)
 	CHECK(parse(&f, &v));
 	CHECK(l4(&v, 6));		/* meta l4proto still matches */
 	CHECK(v.fragoff == 185);
-	CHECK(load_fails(&f, PKT_BASE_TH, 2, 2));
+	/* the kernel's fast path reads aligned 1/2/4-byte loads anyway */
+	CHECK(load_eq(&f, PKT_BASE_TH, 2, 2, be_80));
+	CHECK(load_eq(&f, PKT_BASE_TH, 12, 1, "\x50"));
+	CHECK(load_fails(&f, PKT_BASE_TH, 1, 2));	/* unaligned */
+	CHECK(load_fails(&f, PKT_BASE_TH, 0, 3));
+	CHECK(load_fails(&f, PKT_BASE_TH, 0, 8));
+	CHECK(load_fails(&f, PKT_BASE_TH, 2, 4));
 	CHECK(load_fails(&f, PKT_BASE_IH, 0, 1));
 	CHECK(load_eq(&f, PKT_BASE_NH, 6, 2, "\x20\xb9"));
 	keep(&f);
@@ -732,7 +738,11 @@ test_ipv6(void)
 	CHECK(l4(&v, 6));
 	CHECK(v.fragoff == 800);
 	CHECK(v.thoff == 0);		/* ipv6_find_hdr() leaves it */
-	CHECK(load_fails(&f, PKT_BASE_TH, 2, 2));
+	/* fast-path loads read from thoff 0: the IPv6 header */
+	CHECK(load_eq(&f, PKT_BASE_TH, 0, 1, "\x60"));
+	CHECK(load_eq(&f, PKT_BASE_TH, 6, 1, "\x00"));
+	CHECK(load_fails(&f, PKT_BASE_TH, 0, 16));
+	CHECK(load_fails(&f, PKT_BASE_TH, 2, 3));
 	CHECK(load_fails(&f, PKT_BASE_IH, 0, 1));
 	keep(&f);
 
