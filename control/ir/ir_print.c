@@ -860,6 +860,16 @@ ir_dep_hidden(const struct ir_rule *r, uint32_t i)
 			return false;
 		if (ir_item_uses(&r->items[j], d))
 			return true;
+		/* icmp/icmpv6 imply their network protocol: nft hides
+		 * `meta protocol ip6` before a hidden `meta l4proto icmpv6` */
+		if (d == IR_DEP_NH && ir_dep_kind(&r->items[j]) == IR_DEP_TH &&
+		    ir_dep_hidden(r, j)) {
+			uint64_t proto = ir_be_uint(r->items[i].match.value, 2);
+			uint8_t l4 = r->items[j].match.value[0];
+
+			if ((proto == 0x0800 && l4 == 1) || (proto == 0x86dd && l4 == 58))
+				return true;
+		}
 	}
 	if (r->verdict.v.kind == IR_VERDICT_VMAP)
 		return ir_lookup_uses(&r->verdict.vmap, d);

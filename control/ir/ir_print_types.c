@@ -309,10 +309,12 @@ void
 ir_fmt_value(struct ir_sbuf *b, const struct ir_ruleset *rs, enum ir_ptype t,
 	     const uint8_t *v, size_t len, bool host)
 {
-	uint64_t x = host ? ir_host_uint(v, len) : ir_be_uint(v, len);
+	uint64_t x;
 	const char *name = NULL;
 	char addr[INET6_ADDRSTRLEN];
 
+	/* device ids are host-order u32 wherever they are */
+	x = host || t == IR_PT_IFINDEX ? ir_host_uint(v, len) : ir_be_uint(v, len);
 	switch (t) {
 	case IR_PT_IPV4:
 		if (len == 4 && inet_ntop(AF_INET, v, addr, sizeof(addr)) != NULL) {

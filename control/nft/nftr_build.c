@@ -22,6 +22,9 @@
 
 #include "nftr_int.h"
 
+/* nft's datatype id of iface_index (set key types) */
+#define NFTR_TYPE_IFINDEX	20
+
 #ifndef NF_NETDEV_INGRESS
 #define NF_NETDEV_INGRESS 0
 #endif
@@ -267,6 +270,20 @@ nftr_build_set_header(struct nftr_builder *b, const char *table,
 		 * describe: the first lookup tells (nftr_expr_lookup.c). */
 		s->nfields = 1;
 		s->field_len[0] = (uint8_t)klen;
+	}
+	/* interface-index fields (nft's datatype 20, 6 bits per field in
+	 * concatenations, first field highest): their keys hold ifindexes
+	 * even when no rule looks the set up */
+	{
+		uint32_t kt = s->key_type;
+
+		for (unsigned int i = s->nfields; i-- > 0;) {
+			uint32_t t = s->nfields > 1 ? (kt & 0x3f) : kt;
+
+			if (t == NFTR_TYPE_IFINDEX && s->field_len[i] == 4)
+				s->field_is_dev[i] = true;
+			kt >>= 6;
+		}
 	}
 	return 0;
 }
