@@ -288,7 +288,7 @@ nftr_rule_decode(struct nftr_rule_ctx *ctx, const struct nftnl_rule *nlr,
 			break;
 		}
 		if (ops == NULL) {
-			ret = nftr_fail(ctx, "expression '%s' is not supported", name);
+			ret = nftr_fail(ctx, "no IR equivalent (not supported)");
 			break;
 		}
 		ret = ops->decode(ctx, e);
