@@ -531,7 +531,8 @@ fp_ip4_put(uint8_t *ip, const uint8_t *oiph, uint8_t proto, uint8_t ttl,
 
 static struct rte_mbuf *
 fp_reject_v4(const struct rte_mbuf *m, const struct pkt_view *v,
-	     const uint8_t *eth, bool rst, uint8_t code, uint8_t ttl)
+	     const uint8_t *eth, bool rst, uint8_t code, uint8_t ttl,
+	     uint32_t flags)
 {
 	uint32_t nh = v->nh_off, end = v->frame_len, skblen = end - nh;
 	uint8_t iph[20], *ip;
@@ -591,6 +592,11 @@ fp_reject_v4(const struct rte_mbuf *m, const struct pkt_view *v,
 
 			s = fp_csum_add(s, FP_IPPROTO_TCP);
 			s = fp_csum_add(s, 20);
+			/* ~tcp_v4_check(20, saddr, daddr, 0): pseudo only */
+			if (flags & FP_REJECT_F_RST4_PARTIAL_CSUM) {
+				fp_put16(t + 16, fp_csum_fold16(s));
+				return r;
+			}
 			s = fp_csum_partial(t, 20, s);
 			fp_put16(t + 16, (uint16_t)~fp_csum_fold16(s));
 		}
@@ -770,7 +776,7 @@ fp_reject_v6(const struct rte_mbuf *m, const struct pkt_view *v,
 struct rte_mbuf *
 fp_act_reject(const struct rte_mbuf *m, const struct pkt_view *v,
 	      enum ir_reject_type type, uint8_t code, uint8_t ttl,
-	      uint8_t hoplimit)
+	      uint8_t hoplimit, uint32_t flags)
 {
 	uint8_t eth[FP_ETH_HLEN];
 	bool rst = type == IR_REJECT_TCP_RST;
@@ -784,7 +790,8 @@ fp_act_reject(const struct rte_mbuf *m, const struct pkt_view *v,
 	if (v->protocol == RTE_BE16(RTE_ETHER_TYPE_IPV4))
 		return fp_reject_v4(m, v, eth, rst,
 				    type == IR_REJECT_ICMPX_UNREACH ?
-				    fp_reject_icmpx_to_icmp(code) : code, ttl);
+				    fp_reject_icmpx_to_icmp(code) : code, ttl,
+				    flags);
 	if (v->protocol == RTE_BE16(RTE_ETHER_TYPE_IPV6))
 		return fp_reject_v6(m, v, eth, rst,
 				    type == IR_REJECT_ICMPX_UNREACH ?

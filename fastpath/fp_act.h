@@ -111,12 +111,20 @@ struct rte_mbuf *fp_act_dup(struct rte_mbuf *m);
  * type 3 / ICMPv6 type 1 quoting up to 536 / 1220 bytes from the network
  * header on. All checksums complete (the kernel leaves the IPv4 RST's TCP
  * checksum to the device: CHECKSUM_PARTIAL; a NIC or the stack fills it
- * in, so the wire shows the same value).
+ * in, so the wire shows the same value; a veth does not: see
+ * FP_REJECT_F_RST4_PARTIAL_CSUM).
  */
 struct rte_mbuf *fp_act_reject(const struct rte_mbuf *m,
 			       const struct pkt_view *v,
 			       enum ir_reject_type type, uint8_t code,
-			       uint8_t ttl, uint8_t hoplimit);
+			       uint8_t ttl, uint8_t hoplimit, uint32_t flags);
+
+/*
+ * fp_act_reject() flag: leave the IPv4 RST's TCP checksum as the kernel
+ * hands it to the device (CHECKSUM_PARTIAL: the pseudo-header sum only),
+ * i.e. what a veth peer captures; for comparisons with tests/oracle.
+ */
+#define FP_REJECT_F_RST4_PARTIAL_CSUM	0x1
 
 /* NFT_REJECT_ICMPX_* -> ICMP / ICMPv6 code (nft_reject_icmp_code(),
  * nft_reject_icmpv6_code()); 0 for unknown values. */

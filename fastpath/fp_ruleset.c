@@ -597,6 +597,7 @@ fp_ruleset_build(const struct ir_ruleset *ir, const struct fp_ruleset_opts *opts
 	rs->reject_ttl = opts->reject_ttl ? opts->reject_ttl : 64;
 	rs->reject_hoplimit = opts->reject_hoplimit ? opts->reject_hoplimit : 64;
 	rs->log_per_sec = opts->log_per_sec ? opts->log_per_sec : 10;
+	rs->reject_flags = opts->reject_flags;
 
 	if (posix_memalign((void **)&rs->lcore, RTE_CACHE_LINE_SIZE,
 			   opts->n_lcores * sizeof(*rs->lcore)) != 0) {
@@ -624,8 +625,9 @@ fp_ruleset_build(const struct ir_ruleset *ir, const struct fp_ruleset_opts *opts
 	for (unsigned int p = 0; p < rs->n_ports; p++) {
 		struct fp_port *port = &rs->ports[p];
 
-		strncpy(port->name, opts->port_names[p], IR_IFNAMSIZ);
-		port->name[IR_IFNAMSIZ - 1] = '\0';
+		/* strncpy() semantics: NUL-padded, as the kernel's ifname */
+		memcpy(port->name, opts->port_names[p],
+		       strnlen(opts->port_names[p], IR_IFNAMSIZ - 1));
 		port->iif_id = ir->ndevices + p;
 		for (uint32_t d = 0; d < ir->ndevices; d++)
 			if (rs->dev_port[d] == (int32_t)p) {

@@ -62,6 +62,7 @@ struct fp_ruleset_opts {
 	uint8_t reject_ttl;		/* 0: 64 (net.ipv4.ip_default_ttl) */
 	uint8_t reject_hoplimit;	/* 0: 64 (net.ipv6.conf.all.hop_limit) */
 	uint32_t log_per_sec;		/* log lines per lcore per second; 0: 10 */
+	uint32_t reject_flags;		/* FP_REJECT_F_* (fp_act.h) */
 	char *err;			/* optional message buffer */
 	size_t err_len;
 };
@@ -124,6 +125,7 @@ struct fp_ruleset {
 	uint8_t reject_ttl;
 	uint8_t reject_hoplimit;
 	uint32_t log_per_sec;
+	uint32_t reject_flags;
 	void *mem;			/* private: allocations */
 };
 

@@ -499,7 +499,7 @@ interp_rule(struct interp_ctx *c, const struct fp_chain *ch,
 
 			x = fp_act_reject(c->m, &c->view, st->reject.type,
 					  st->reject.code, rs->reject_ttl,
-					  rs->reject_hoplimit);
+					  rs->reject_hoplimit, rs->reject_flags);
 			if (x != NULL)
 				interp_extra(c, c->in_port, x);
 			return STEP_DROP;

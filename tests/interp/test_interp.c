@@ -1768,6 +1768,26 @@ test_reject(void)
 		      "rst ack_seq counts fin and padding");
 		done(&o);
 	}
+	/* as a veth shows it (tests/oracle): the TCP checksum left partial,
+	 * here 0x141d, the kernel's value for this packet */
+	{
+		struct fp_ruleset_opts op = {
+			.port_names = port_names, .n_ports = 4, .n_lcores = 1,
+			.reject_flags = FP_REJECT_F_RST4_PARTIAL_CSUM,
+		};
+		struct fp_ruleset *rs2 = NULL;
+
+		CHECK(fp_ruleset_build(B, &op, &rs2) == 0, "build partial");
+		k = tcp4(40000, 80);
+		mk(&f, &k);
+		run(rs2, 0, &f, &o);
+		want_rst4(&w, &k, 0, 2, 0x14);
+		put16(w.b + 14 + 20 + 16, 0x141d);
+		CHECK(o.res.n_extra == 1 && mbuf_eq(o.res.extra[0].m, &w, "rst partial"),
+		      "rst with the kernel's partial checksum");
+		done(&o);
+		fp_ruleset_free(rs2);
+	}
 	/* RST for RST: nothing, still dropped */
 	k = tcp4(40000, 80);
 	k.tcp_flags = 0x04;
