@@ -5,6 +5,7 @@
  */
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 
 #include "control/cfg.h"
 #include "control/ports.h"
+#include "control/ruleset.h"
 #include "control/stats.h"
 #include "fastpath/fwd.h"
 
@@ -152,9 +154,16 @@ main_control_loop(const struct cfg *c, uint64_t start_tsc)
 
 	memset(prev, 0, sizeof(prev));
 	for (;;) {
+		struct pollfd pfd = { .fd = ruleset_mirror_fd(), .events = POLLIN };
 		uint64_t now;
 
-		rte_delay_us_sleep(MAIN_TICK_US);
+		/* Mirror events wake us at once; otherwise one tick. */
+		if (pfd.fd >= 0) {
+			if (poll(&pfd, 1, MAIN_TICK_US / 1000) > 0)
+				ruleset_mirror_process();
+		} else {
+			rte_delay_us_sleep(MAIN_TICK_US);
+		}
 		now = rte_rdtsc();
 		if (main_signal != 0) {
 			MAIN_LOG(INFO, "signal %d (%s): stopping", (int)main_signal,
@@ -196,9 +205,11 @@ main_final_stats(const struct cfg *c, uint64_t start_tsc)
 	in_use = ports_mbufs_in_use();
 	snprintf(title, sizeof(title), "final stats after %.1f s:", elapsed);
 	stats_print(stdout, title, cur, NULL, 0);
+	ruleset_print_counters(stdout);
 	printf("mbufs still in use after closing the ports: %u\n", in_use);
 	if (c->stats_file != NULL) {
-		ret = stats_write_json(c->stats_file, cur, elapsed, in_use);
+		ret = stats_write_json(c->stats_file, cur, elapsed, in_use,
+			ruleset_stats_json());
 		if (ret < 0)
 			MAIN_LOG(ERR, "cannot write stats to %s: %s", c->stats_file,
 				strerror(-ret));
@@ -235,6 +246,13 @@ main(int argc, char **argv)
 		main_parse_config(1, prog, &c);
 	}
 
+	/* --check needs no DPDK: the rules name ports by --port name only. */
+	if (c.check) {
+		rc = ruleset_check(&c);
+		cfg_free(&c);
+		return rc;
+	}
+
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = main_on_signal;
 	sigemptyset(&sa.sa_mask);
@@ -253,13 +271,6 @@ main(int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto out_eal;
 	}
-	if (c.ruleset_path != NULL || c.mirror_table != NULL) {
-		fprintf(stderr, "dpdk-nft-fwd: %s: ruleset loading is not part of this build yet\n",
-			c.ruleset_path != NULL ? "--ruleset" : "--mirror");
-		rc = EXIT_USAGE;
-		goto out_eal;
-	}
-
 	ret = ports_resolve(&c, err, sizeof(err));
 	if (ret < 0) {
 		fprintf(stderr, "dpdk-nft-fwd: %s\n", err);
@@ -279,6 +290,11 @@ main(int argc, char **argv)
 		fprintf(stderr, "dpdk-nft-fwd: cannot set up the workers: %s\n",
 			strerror(-ret));
 		rc = 1;
+		goto out_ports;
+	}
+	ret = ruleset_start(&c);
+	if (ret < 0) {
+		rc = ret == -ENOMEM ? 1 : EXIT_USAGE;
 		goto out_ports;
 	}
 
@@ -302,6 +318,7 @@ main(int argc, char **argv)
 
 out_ports:
 	ports_close();
+	ruleset_stop();
 out_eal:
 	rte_eal_cleanup();
 	cfg_free(&c);

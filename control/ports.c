@@ -302,6 +302,7 @@ ports_start_one(struct fwd_port *p, unsigned int n_rxq, unsigned int n_workers,
 			p->name, devname, rte_strerror(-ret));
 	if (rte_eth_macaddr_get(pid, &mac) != 0)
 		memset(&mac, 0, sizeof(mac));
+	p->mac = mac;
 	if (rte_eth_link_get_nowait(pid, &link) == 0)
 		rte_eth_link_to_str(linkstr, sizeof(linkstr), &link);
 	else

@@ -80,7 +80,7 @@ stats_print(FILE *f, const char *title, const struct stats_port *cur,
 
 int
 stats_write_json(const char *path, const struct stats_port *cur,
-		 double elapsed_s, unsigned int mbufs_in_use)
+		 double elapsed_s, unsigned int mbufs_in_use, json_t *ruleset)
 {
 	json_t *root, *ports;
 	unsigned int p;
@@ -91,8 +91,11 @@ stats_write_json(const char *path, const struct stats_port *cur,
 	if (root == NULL || ports == NULL) {
 		json_decref(root);
 		json_decref(ports);
+		json_decref(ruleset);
 		return -ENOMEM;
 	}
+	if (ruleset != NULL)
+		json_object_set_new(root, "ruleset", ruleset);
 	json_object_set_new(root, "elapsed_s", json_real(elapsed_s));
 	json_object_set_new(root, "mbufs_in_use", json_integer(mbufs_in_use));
 	json_object_set_new(root, "tsc_hz", json_integer((json_int_t)rte_get_tsc_hz()));

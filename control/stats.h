@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "fastpath/fwd.h"
 
 struct stats_port {
@@ -40,10 +42,12 @@ void stats_print(FILE *f, const char *title, const struct stats_port *cur,
 		 const struct stats_port *prev, double secs);
 
 /*
- * Write the snapshot as JSON ({"elapsed_s", "mbufs_in_use",
- * "ports": {NAME: {...}}}); 0 or -errno.
+ * Write the snapshot as JSON ({"elapsed_s", "mbufs_in_use", "tsc_hz",
+ * "ports": {NAME: {...}}, "ruleset": ruleset}); 0 or -errno.  Takes the
+ * reference to ruleset (may be NULL: no "ruleset" key).
  */
 int stats_write_json(const char *path, const struct stats_port *cur,
-		     double elapsed_s, unsigned int mbufs_in_use);
+		     double elapsed_s, unsigned int mbufs_in_use,
+		     json_t *ruleset);
 
 #endif /* NFTFWD_STATS_H */

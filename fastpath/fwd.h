@@ -49,6 +49,7 @@ struct fwd_port {
 	uint16_t n_txq;
 	bool tx_shared;		/* fewer tx queues than workers: lock them */
 	char name[IFNAMSIZ];
+	struct rte_ether_addr mac;	/* for meta pkttype */
 	rte_spinlock_t txq_lock[FWD_MAX_TXQ];
 };
 

@@ -1,18 +1,55 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The per-packet decision.  Until a ruleset is compiled in, every packet is
- * accepted, and an accepted packet leaves through its input port's peer.
+ * The per-packet decision: parse the burst into the kernel's view, run the
+ * published ruleset on each packet, act on the result.  Without a ruleset,
+ * every packet is accepted and leaves through its input port's peer.
  */
 
+#include "fastpath/interp.h"
 #include "fastpath/pipeline.h"
+#include "fastpath/pkt_view.h"
 
-void
-pipeline_burst(struct fwd_lcore *lc, uint16_t in_port,
-	       struct rte_mbuf **pkts, uint16_t n)
+static void
+pipeline_accept_all(struct fwd_lcore *lc, uint16_t in_port,
+		    struct rte_mbuf **pkts, uint16_t n)
 {
 	const uint16_t out_port = fwd_ctx.port[in_port].peer;
 	uint16_t i;
 
 	for (i = 0; i < n; i++)
 		fwd_tx_enqueue(lc, out_port, pkts[i]);
+}
+
+void
+pipeline_burst(struct fwd_lcore *lc, uint16_t in_port,
+	       struct rte_mbuf **pkts, uint16_t n)
+{
+	const struct fp_ruleset *rs = fwd_ruleset_get();
+	struct pkt_view views[FWD_MAX_BURST];
+	struct interp_result res;
+	uint16_t i, e;
+
+	if (rs == NULL) {
+		pipeline_accept_all(lc, in_port, pkts, n);
+		return;
+	}
+	pkt_view_parse_burst(pkts, n, &fwd_ctx.port[in_port].mac, views);
+	for (i = 0; i < n; i++) {
+		interp_run(rs, lc->worker_idx, in_port, pkts[i], &views[i], &res);
+		/* dup copies and reject replies leave before the packet */
+		for (e = 0; e < res.n_extra; e++)
+			fwd_tx_enqueue(lc, res.extra[e].port, res.extra[e].m);
+		switch (res.disp) {
+		case INTERP_ACCEPT:
+		case INTERP_FWD:
+			fwd_tx_enqueue(lc, res.out_port, pkts[i]);
+			break;
+		case INTERP_STOLEN:
+			break;
+		case INTERP_DROP:
+		default:
+			fwd_drop(lc, in_port, pkts[i]);
+			break;
+		}
+	}
 }

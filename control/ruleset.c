@@ -1,0 +1,378 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Ruleset life cycle: nft reader -> IR -> fp_ruleset -> RCU publication.
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_log.h>
+
+#include "control/ir/ir.h"
+#include "control/ir/ir_json.h"
+#include "control/ir/ir_print.h"
+#include "control/nft/nftr.h"
+#include "control/ruleset.h"
+#include "fastpath/fp_ruleset.h"
+#include "fastpath/fwd.h"
+
+RTE_LOG_REGISTER_SUFFIX(ruleset_logtype, ruleset, INFO);
+#define RS_LOG(level, fmt, ...) \
+	rte_log(RTE_LOG_ ## level, ruleset_logtype, "ruleset: " fmt "\n", ##__VA_ARGS__)
+
+static struct {
+	const struct cfg *cfg;
+	struct ir_ruleset *ir;		/* the IR the published ruleset uses */
+	struct fp_ruleset *fp;		/* published */
+	struct nftr_mirror *mirror;
+	unsigned int generation;	/* loads published */
+} rs;
+
+static const char *
+ruleset_source(const struct cfg *c)
+{
+	return c->ruleset_path != NULL ? c->ruleset_path : c->mirror_table;
+}
+
+/* nft's own words first, verbatim; then ours, on one line. */
+static void
+ruleset_report(const struct cfg *c, int ret, const struct nftr_diag *d)
+{
+	if (d->nft_stderr != NULL && d->nft_stderr[0] != '\0') {
+		fputs(d->nft_stderr, stderr);
+		if (d->nft_stderr[strlen(d->nft_stderr) - 1] != '\n')
+			fputc('\n', stderr);
+	}
+	fprintf(stderr, "dpdk-nft-fwd: %s %s: %s\n",
+		c->ruleset_path != NULL ? "ruleset" : "mirror of table",
+		ruleset_source(c), d->msg != NULL ? d->msg : strerror(-ret));
+	if (ret == -ENODEV && c->n_ports == 0)
+		fprintf(stderr, "dpdk-nft-fwd: (name the ports with --port NAME=DEVICE)\n");
+}
+
+static void
+ruleset_summary(FILE *f, const struct ir_ruleset *ir, const char *what)
+{
+	unsigned int t, ch, chains = 0, base = 0, rules = 0, sets = 0;
+
+	for (t = 0; t < ir->ntables; t++) {
+		const struct ir_table *tb = &ir->tables[t];
+
+		sets += tb->nsets;
+		for (ch = 0; ch < tb->nchains; ch++) {
+			chains++;
+			base += ir_chain_is_base(&tb->chains[ch]);
+			rules += tb->chains[ch].nrules;
+		}
+	}
+	fprintf(f, "%s: %u table(s), %u chain(s) (%u base), %u rule(s), %u set(s)\n",
+		what, ir->ntables, chains, base, rules, sets);
+}
+
+/* Read the IR: the file in a private namespace, or the host table. */
+static int
+ruleset_read(const struct cfg *c, const char *const *names, unsigned int n,
+	     struct ir_ruleset **out)
+{
+	struct nftr_diag d;
+	int ret;
+
+	nftr_diag_init(&d);
+	if (c->ruleset_path != NULL)
+		ret = nftr_load_file(c->ruleset_path, names, n, out, &d);
+	else
+		ret = nftr_mirror_open(c->mirror_table, &rs.mirror, out, &d);
+	if (ret < 0)
+		ruleset_report(c, ret, &d);
+	nftr_diag_free(&d);
+	return ret;
+}
+
+int
+ruleset_check(const struct cfg *c)
+{
+	const char *names[CFG_MAX_PORTS];
+	struct ir_ruleset *ir = NULL;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < c->n_ports; i++)
+		names[i] = c->ports[i].name;
+	ret = ruleset_read(c, names, c->n_ports, &ir);
+	if (ret < 0)
+		return 2;
+	ruleset_summary(stdout, ir, ruleset_source(c));
+	ir_print(stdout, ir, IR_PRINT_HANDLES);
+	if (c->dump_ir_path != NULL) {
+		ret = ir_json_write(ir, c->dump_ir_path, 0);
+		if (ret < 0) {
+			fprintf(stderr, "dpdk-nft-fwd: --dump-ir %s: %s\n",
+				c->dump_ir_path, strerror(-ret));
+			ir_ruleset_free(ir);
+			return 2;
+		}
+	}
+	ir_ruleset_free(ir);
+	nftr_mirror_close(rs.mirror);
+	rs.mirror = NULL;
+	return 0;
+}
+
+static int
+ruleset_compile(const struct ir_ruleset *ir, struct fp_ruleset **out)
+{
+	const char *names[FWD_MAX_PORTS];
+	uint16_t peers[FWD_MAX_PORTS];
+	struct fp_ruleset_opts o;
+	char err[512] = "";
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < fwd_ctx.n_ports; i++) {
+		names[i] = fwd_ctx.port[i].name;
+		peers[i] = fwd_ctx.port[i].peer;
+	}
+	memset(&o, 0, sizeof(o));
+	o.port_names = names;
+	o.n_ports = fwd_ctx.n_ports;
+	o.peers = peers;
+	o.n_lcores = fwd_ctx.n_workers;
+	o.err = err;
+	o.err_len = sizeof(err);
+	ret = fp_ruleset_build(ir, &o, out);
+	if (ret < 0)
+		fprintf(stderr, "dpdk-nft-fwd: %s %s: %s\n",
+			rs.cfg->ruleset_path != NULL ? "ruleset" : "mirror of table",
+			ruleset_source(rs.cfg), err[0] != '\0' ? err : strerror(-ret));
+	return ret;
+}
+
+/*
+ * Make `ir` the active ruleset: compile, publish, wait out the readers of
+ * the old one, carry its counters over, free it.  On failure nothing
+ * changes and ir is freed.
+ */
+static int
+ruleset_install(struct ir_ruleset *ir)
+{
+	struct fp_ruleset *fp, *old;
+	uint64_t t0 = rte_rdtsc();
+	unsigned int carried = 0;
+	int ret;
+
+	ret = ruleset_compile(ir, &fp);
+	if (ret < 0) {
+		ir_ruleset_free(ir);
+		return ret;
+	}
+	old = fwd_ruleset_swap(fp);
+	/* No worker uses `old` any more: its counts are final. */
+	if (old != NULL) {
+		carried = fp_ruleset_carry_state(fp, old);
+		fp_ruleset_free(old);
+	}
+	ir_ruleset_free(rs.ir);
+	rs.ir = ir;
+	rs.fp = fp;
+	rs.generation++;
+	RS_LOG(INFO, "generation %u active (kernel generation %u) in %.2f ms, %u state slot(s) carried over",
+		rs.generation, ir->generation,
+		(double)(rte_rdtsc() - t0) * 1e3 / rte_get_tsc_hz(), carried);
+	return 0;
+}
+
+int
+ruleset_start(const struct cfg *c)
+{
+	const char *names[FWD_MAX_PORTS];
+	struct ir_ruleset *ir = NULL;
+	unsigned int i;
+	int ret;
+
+	rs.cfg = c;
+	if (ruleset_source(c) == NULL)
+		return 0;
+	for (i = 0; i < fwd_ctx.n_ports; i++)
+		names[i] = fwd_ctx.port[i].name;
+	ret = ruleset_read(c, names, fwd_ctx.n_ports, &ir);
+	if (ret < 0)
+		return ret;
+	if (c->dump_ir_path != NULL) {
+		ret = ir_json_write(ir, c->dump_ir_path, 0);
+		if (ret < 0) {
+			fprintf(stderr, "dpdk-nft-fwd: --dump-ir %s: %s\n",
+				c->dump_ir_path, strerror(-ret));
+			ir_ruleset_free(ir);
+			return -EINVAL;
+		}
+	}
+	ruleset_summary(stderr, ir, ruleset_source(c));
+	return ruleset_install(ir);
+}
+
+int
+ruleset_mirror_fd(void)
+{
+	return rs.mirror != NULL ? nftr_mirror_fd(rs.mirror) : -1;
+}
+
+void
+ruleset_mirror_process(void)
+{
+	struct ir_ruleset *ir = NULL;
+	struct nftr_diag d;
+	int ret;
+
+	if (rs.mirror == NULL)
+		return;
+	nftr_diag_init(&d);
+	ret = nftr_mirror_process(rs.mirror, &ir, &d);
+	if (ret < 0) {
+		RS_LOG(ERR, "mirror of %s: update refused, generation %u stays active: %s",
+			rs.cfg->mirror_table, rs.generation,
+			d.msg != NULL ? d.msg : strerror(-ret));
+	} else if (ret > 0 && ruleset_install(ir) < 0) {
+		RS_LOG(ERR, "mirror of %s: new ruleset does not compile, generation %u stays active",
+			rs.cfg->mirror_table, rs.generation);
+	}
+	nftr_diag_free(&d);
+}
+
+/* Walk every rule that has an inline counter or quota. */
+static json_t *
+ruleset_rules_json(void)
+{
+	json_t *rules = json_array();
+	unsigned int t, ch, r;
+
+	for (t = 0; t < rs.ir->ntables; t++) {
+		const struct ir_table *tb = &rs.ir->tables[t];
+
+		for (ch = 0; ch < tb->nchains; ch++) {
+			const struct ir_chain *c = &tb->chains[ch];
+
+			for (r = 0; r < c->nrules; r++) {
+				const struct ir_rule *rule = &c->rules[r];
+				struct fp_counter cnt;
+				uint64_t used;
+				json_t *o, *q = json_array();
+				unsigned int nth;
+
+				for (nth = 0; fp_ruleset_rule_quota(rs.fp, tb->name,
+						c->name, rule->handle, nth, &used) == 0; nth++)
+					json_array_append_new(q, json_integer((json_int_t)used));
+				if (fp_ruleset_rule_counter(rs.fp, tb->name, c->name,
+						rule->handle, 0, &cnt) != 0) {
+					if (json_array_size(q) == 0) {
+						json_decref(q);
+						continue;
+					}
+					memset(&cnt, 0, sizeof(cnt));
+				}
+				o = json_pack("{s:s, s:s, s:I, s:I, s:I, s:o}",
+					"table", tb->name, "chain", c->name,
+					"handle", (json_int_t)rule->handle,
+					"packets", (json_int_t)cnt.packets,
+					"bytes", (json_int_t)cnt.bytes,
+					"quota_used", q);
+				json_array_append_new(rules, o);
+			}
+		}
+	}
+	return rules;
+}
+
+json_t *
+ruleset_stats_json(void)
+{
+	json_t *root, *counters, *quotas;
+	unsigned int t, o;
+
+	if (rs.fp == NULL)
+		return NULL;
+	counters = json_array();
+	quotas = json_array();
+	for (t = 0; t < rs.ir->ntables; t++) {
+		const struct ir_table *tb = &rs.ir->tables[t];
+
+		for (o = 0; o < tb->nobjects; o++) {
+			const struct ir_object *obj = &tb->objects[o];
+			struct fp_counter cnt;
+			uint64_t used;
+
+			if (obj->type == IR_OBJ_COUNTER &&
+			    fp_ruleset_obj_counter(rs.fp, tb->name, obj->name, &cnt) == 0)
+				json_array_append_new(counters, json_pack("{s:s, s:s, s:I, s:I}",
+					"table", tb->name, "name", obj->name,
+					"packets", (json_int_t)cnt.packets,
+					"bytes", (json_int_t)cnt.bytes));
+			if (obj->type == IR_OBJ_QUOTA &&
+			    fp_ruleset_obj_quota(rs.fp, tb->name, obj->name, &used) == 0)
+				json_array_append_new(quotas, json_pack("{s:s, s:s, s:I}",
+					"table", tb->name, "name", obj->name,
+					"used", (json_int_t)used));
+		}
+	}
+	root = json_pack("{s:i, s:i, s:o, s:o, s:o}",
+		"generation", (int)rs.generation,
+		"kernel_generation", (int)rs.ir->generation,
+		"rules", ruleset_rules_json(),
+		"counters", counters, "quotas", quotas);
+	return root;
+}
+
+void
+ruleset_print_counters(FILE *f)
+{
+	unsigned int t, ch, r, o;
+
+	if (rs.fp == NULL)
+		return;
+	fprintf(f, "rule counters (generation %u):\n", rs.generation);
+	for (t = 0; t < rs.ir->ntables; t++) {
+		const struct ir_table *tb = &rs.ir->tables[t];
+
+		for (ch = 0; ch < tb->nchains; ch++) {
+			const struct ir_chain *c = &tb->chains[ch];
+
+			for (r = 0; r < c->nrules; r++) {
+				struct fp_counter cnt;
+				char *text;
+
+				if (fp_ruleset_rule_counter(rs.fp, tb->name, c->name,
+						c->rules[r].handle, 0, &cnt) != 0)
+					continue;
+				text = ir_rule_str(rs.ir, tb, &c->rules[r]);
+				fprintf(f, "  %s/%s #%" PRIu64 ": %10" PRIu64 " pkts %12" PRIu64
+					" bytes  %s\n", tb->name, c->name, c->rules[r].handle,
+					cnt.packets, cnt.bytes, text != NULL ? text : "");
+				free(text);
+			}
+		}
+		for (o = 0; o < tb->nobjects; o++) {
+			struct fp_counter cnt;
+
+			if (tb->objects[o].type == IR_OBJ_COUNTER &&
+			    fp_ruleset_obj_counter(rs.fp, tb->name, tb->objects[o].name, &cnt) == 0)
+				fprintf(f, "  %s counter %s: %10" PRIu64 " pkts %12" PRIu64 " bytes\n",
+					tb->name, tb->objects[o].name, cnt.packets, cnt.bytes);
+		}
+	}
+}
+
+void
+ruleset_stop(void)
+{
+	struct fp_ruleset *old = fwd_ruleset_swap(NULL);
+
+	fp_ruleset_free(old);
+	ir_ruleset_free(rs.ir);
+	rs.ir = NULL;
+	rs.fp = NULL;
+	nftr_mirror_close(rs.mirror);
+	rs.mirror = NULL;
+}
