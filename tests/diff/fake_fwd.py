@@ -58,7 +58,11 @@ def main(argv):
         inputs += [(n, fr) for _, fr in ko.read_pcap(vdev[d]["rx_pcap"])]
     with open(ruleset) as f:
         text = f.read()
-    res = ko.run(text, names, pairs or None, inputs, settle=0)
+    sys.path.insert(0, HERE)
+    import nftdiff
+    with ko.Oracle(names, pairs or None) as o:
+        nftdiff.complete_checksums(o)
+        res = o.run(text, inputs, settle=0)
     mode, _, arg = os.environ.get("NFTDIFF_FAKE", "").partition(":")
     peers = {p["name"]: p["peer"] for p in res["ports"]}
     out = {n: [] for n in names}

@@ -28,4 +28,4 @@ def packets():
 
 EXPECT = ("- - eth1 eth1  eth1 eth1  - - eth1 eth1  - eth1 eth1  - eth1 eth1"
           "  - - - eth1  - - eth1 eth1 - - eth1  - eth1"
-          "  - - - - - eth1  - eth1  - eth1  - eth1  - eth1  - eth1")
+          "  - - - eth1 eth1 eth1  - eth1  - eth1  - eth1  - eth1  - eth1")
