@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <rte_cycles.h>
 #include <rte_log.h>
@@ -162,6 +163,7 @@ ruleset_install(struct ir_ruleset *ir)
 	struct fp_ruleset *fp, *old;
 	uint64_t t0 = rte_rdtsc();
 	unsigned int carried = 0;
+	struct timespec now;
 	int ret;
 
 	ret = ruleset_compile(ir, &fp);
@@ -179,9 +181,13 @@ ruleset_install(struct ir_ruleset *ir)
 	rs.ir = ir;
 	rs.fp = fp;
 	rs.generation++;
-	RS_LOG(INFO, "generation %u active (kernel generation %u) in %.2f ms, %u state slot(s) carried over",
-		rs.generation, ir->generation,
-		(double)(rte_rdtsc() - t0) * 1e3 / rte_get_tsc_hz(), carried);
+	/* The wall clock lets a test or an operator line this up with the
+	 * `nft` command that caused it. */
+	clock_gettime(CLOCK_REALTIME, &now);
+	RS_LOG(INFO, "generation %u active (kernel generation %u) at %lld.%06ld, compiled and swapped in %.2f ms, %u state slot(s) carried over",
+		rs.generation, ir->generation, (long long)now.tv_sec,
+		now.tv_nsec / 1000, (double)(rte_rdtsc() - t0) * 1e3 / rte_get_tsc_hz(),
+		carried);
 	return 0;
 }
 
