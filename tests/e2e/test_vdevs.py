@@ -156,8 +156,12 @@ def test_memif(w):
         T.write_pcap(w.file("to_a.pcap"), frames("MEMIF"))
         ns.run(PY, NSIO, "send", "aB", w.file("to_a.pcap"))
         cap.wait(timeout=30)
-        rca, _, erra = stop(a)
+        # The client stops first: DPDK 22.11's memif PMD unmaps the shared
+        # regions on its control thread when the peer goes away while a
+        # worker may be inside rx_burst on them (a crash seen here, in
+        # librte_net_memif); see README "Known issues".
         rcb, _, errb = stop(b)
+        rca, _, erra = stop(a)
         T.check(rca == 0 and rcb == 0, f"both memif forwarders stop with exit 0 ({rca}, {rcb})")
         got = ours(T.read_pcap(w.file("bB.pcap")), "MEMIF")
         T.check(got == frames("MEMIF"),
