@@ -40,6 +40,15 @@
  * mbufs are supported; the first segment is read directly and a read that
  * does not fit in it goes through rte_pktmbuf_read().
  * Errors: none; a load the kernel would answer with NFT_BREAK returns false.
+ * Ports: the frame must be as on the wire without FCS: no RX VLAN/QinQ
+ * strip offload (the tag must still be in the data) and no KEEP_CRC.
+ *
+ * Kernel quirk reproduced (6.18): aligned 1/2/4-byte @th loads on non-first
+ * fragments succeed (see pkt_view_load_payload()). The kernel only does so
+ * while those bytes are in the skb's linear area: true for veth/AF_PACKET
+ * frames under a page and copybreak drivers, not for frames a NIC driver
+ * left in page fragments; there the kernel breaks, and so would a kernel
+ * with the fragoff check added to nft_payload_fast_eval().
  */
 
 #include <assert.h>
@@ -69,7 +78,8 @@ enum pkt_view_base {
 /*
  * `meta nfproto` is nft_pf(pkt), the hook's family: NFPROTO_NETDEV for every
  * packet on a netdev chain, whatever its ethertype (nft refuses the key
- * outside the inet family, but bytecode may still carry it).
+ * outside the inet family, but bytecode may still carry it; checked on
+ * 6.18 with a libnftnl-built rule: 5 for IPv4, ARP, everything).
  */
 #define PKT_VIEW_NFPROTO		5	/* NFPROTO_NETDEV */
 /* `meta iiftype`: dev->type of an Ethernet port. */

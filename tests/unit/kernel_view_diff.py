@@ -163,6 +163,7 @@ def corpus():
     add("vlan 18 bytes", E(0x8100) / Raw(b"\x00\x64\x08\x00"))
     add("88a8 16 bytes", E(0x88a8) / Raw(b"\x00\x64"))
 
+    patch("runt 13 bytes", E(0x0800) / Raw(bytes(20)), [], cut=13)
     add("802.3 llc", E(0x0026) / Raw(b"\x42\x42\x03" + bytes(35)))
     add("802.3 raw ipx", E(0x05ff) / Raw(b"\xff\xff" + bytes(10)))
     add("802.3 header only", E(0x0000))

@@ -386,6 +386,8 @@ compare_with_ref(const struct frame *f, const struct pv_ref_skb *ref,
 				if (ra != rb || (ra && memcmp(a, b, len) != 0))
 					xfail("load", f, all_bases[bi], off,
 					      len);
+				else
+					n_pass++;
 			}
 		}
 		/* Offsets the kernel allows at most (255) and beyond. */
