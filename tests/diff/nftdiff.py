@@ -308,7 +308,8 @@ def compare(case, kr, fr, res=None):
         res.fail("kernel", f"kernel: {len(kr.unattributed)} unattributed frames")
     if fr.rc != 0:
         err = [ln for ln in fr.stderr.strip().splitlines() if not ln.startswith(("EAL:", "TELEMETRY:"))]
-        res.fail("run", f"forwarder exited {fr.rc}:\n    " + "\n    ".join(err[-6:]))
+        kind = "unsupported" if fr.rc == 2 and "not supported" in fr.stderr else "run"
+        res.fail(kind, f"forwarder exited {fr.rc}:\n    " + "\n    ".join(err[-6:]))
         if fr.rc == 2:          # options / ruleset refused: it forwarded nothing, no point diffing
             return res
     inputs = [f for _, f in case.inputs]
