@@ -122,6 +122,16 @@ def main():
         T.check_eq(sorted(st["ports"]), ["port0", "port1"], "default names port0, port1")
         T.check_eq(st["ports"]["port0"]["peer"], "port1", "default pairing 0-1")
 
+        # Our logs go through rte_log under nftfwd.*: --log-level filters them.
+        rc, out, err = T.run(T.eal_args("cli") + vdevs + ["--log-level", "nftfwd.*:warning"],
+                             ports + ["--idle-exit", "300"])
+        T.check(rc == 0 and "main: forwarding" not in err and "port: eth0" not in err,
+                "--log-level nftfwd.*:warning hides the info lines")
+        rc, out, err = T.run(T.eal_args("cli") + vdevs + ["--log-level", "nftfwd.port:warning"],
+                             ports + ["--idle-exit", "300"])
+        T.check(rc == 0 and "main: forwarding" in err and "port: eth0" not in err,
+                "--log-level nftfwd.port:warning hides only the port lines")
+
         # vdev arguments in --port are hot-plugged.
         rc, out, err = T.run(T.eal_args("cli"),
                              ["--port", "eth0=net_pcap5,rx_pcap=%s,tx_pcap=%s" % (
