@@ -142,7 +142,10 @@ def test_mirror():
                 nsexec(ns, "nft", f"add rule netdev m c meta mark {i + 100} counter")
                 time.sleep(0.2)
             nsexec(ns, "nft", "add rule netdev m c counter drop")
-            time.sleep(0.5)
+            time.sleep(0.3)
+            # A change the forwarder cannot run: refused, the last one stays.
+            nsexec(ns, "nft", "add rule netdev m c meta mark 7 numgen random mod 2 0 drop")
+            time.sleep(0.3)
             p.send_signal(2)
             out, err = p.communicate(timeout=30)
             T.check_eq(p.returncode, 0, "mirror run exits 0 after SIGINT")
@@ -170,12 +173,20 @@ def test_mirror():
             T.check_eq(e0["rx_pkts"], e0["dropped"] + e1["tx_pkts"] + e1["tx_failed"],
                        "every received packet was dropped, sent or counted (none lost)")
             T.check_eq(st["mbufs_in_use"], 0, "no mbuf leaked across the swaps")
+            T.check("update refused" in err and "numgen" in err,
+                    "an unsupported mirror update is refused, naming the expression")
             rules = sorted(st["ruleset"]["rules"], key=lambda r: r["handle"])
             T.check(len(rules) == 11 and rules[-1]["packets"] > 0
                     and all(r["packets"] == 0 for r in rules[:-1]),
                     "the last table state (10 mark rules that never match, then a drop) is active")
             T.check_eq(e0["dropped"] >= rules[-1]["packets"], True,
                        "drops include the last rule's")
+        # A table that does not exist: exit 2 naming it.
+        r = subprocess.run(["ip", "netns", "exec", ns, T.BIN] + T.eal_args("e2e_mirror2") + [
+            "--vdev", "net_null0", "--vdev", "net_null1,no-rx=1", "--",
+            "--mirror", "nosuchtable"], capture_output=True, text=True, timeout=60)
+        T.check(r.returncode == 2 and "nosuchtable" in r.stderr,
+                f"--mirror of a missing table: exit 2 naming it (rc {r.returncode})")
     finally:
         subprocess.run(["ip", "netns", "del", ns])
 
