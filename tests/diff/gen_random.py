@@ -252,9 +252,14 @@ class Gen:
             name = f"s{len(self.sets)}"
             interval = r.random() < 0.5
             elems = []
+            cur = r.randint(1, 20000)
             for _ in range(r.randint(1, 4)):
                 if interval:
-                    a, b = self.port_range("dport")
+                    # disjoint port ranges: the elements never overlap (nft refuses overlaps)
+                    a = cur + r.randint(1, 3000)
+                    b = a + r.randint(0, 2000)
+                    cur = b + 1
+                    self.pools.add("dport", a, b, a - 1, b + 1)
                     elems.append(f"{self.prefix('saddr')} . {a}-{b}")
                 else:
                     ip = self.rand_ip()
@@ -321,15 +326,41 @@ class Gen:
             parts.append(f'counter name "{r.choice(self.counters)}"')
         if r.random() < 0.2:
             parts.append(f"meta mark set {r.choice(self.marks):#x}")
-        verdicts = {"accept": 20, "drop": 35, "": 20, "continue": 4}
+        x = r.random()
+        if x < 0.05:
+            parts.append(f"quota {'over ' if r.random() < 0.5 else ''}{r.randint(1, 40) * 100} bytes")
+        elif x < 0.09:
+            parts.append(f"limit rate {'over ' if r.random() < 0.3 else ''}1/hour burst "
+                         f"{r.randint(1, 20)} packets")
+        elif x < 0.12 and st["l3"] == "ip":
+            parts.append(f"ip ttl set {r.randint(1, 255)}")
+        elif x < 0.15 and st["l4"] == "tcp" and st["l4_used"]:
+            parts.append(f"tcp dport set {self.port('dport')}")
+        elif x < 0.18:
+            parts.append(f'dup to "{r.choice(PORTS)}"')
         later = list(range(chain_idx + 1, n_regular)) if not base else list(range(n_regular))
+        if st["l4"] == "tcp" and r.random() < 0.06:
+            # a verdict map instead of a verdict
+            elems = {}
+            for _ in range(r.randint(1, 4)):
+                elems[self.port("dport")] = r.choice(["accept", "drop"] + [f"jump r{c}" for c in later])
+            parts = [p for p in parts if p != "counter"]
+            parts.append("tcp dport vmap { " + ", ".join(f"{k} : {v}" for k, v in elems.items()) + " }")
+            return " ".join(parts)
+        verdicts = {"accept": 20, "drop": 35, "": 20, "continue": 4, "fwd": 3}
         if later:
             verdicts.update(jump=12, goto=5)
         if not base:
             verdicts["return"] = 8
+        if st["l3"] in ("ip", "ip6") and st["l3_used"]:
+            verdicts["reject"] = 3
+        if st["l4"] == "tcp" and st["l4_used"]:
+            verdicts["reject with tcp reset"] = 3
         v = r.choices(list(verdicts), list(verdicts.values()))[0]
         if v in ("jump", "goto"):
             v = f"{v} r{r.choice(later)}"
+        elif v == "fwd":
+            v = f'fwd to "{r.choice(PORTS)}"'
         if v:
             parts.append(v)
         return " ".join(parts)
@@ -363,6 +394,7 @@ class Gen:
         for _ in range(n):
             kind = r.choices(["tcp4", "udp4", "icmp4", "tcp6", "udp6", "vlan4", "arp"],
                              [30, 25, 5, 10, 8, 15, 2])[0]
+            damage = r.choices(["", "frag", "ihl", "trunc"], [88, 5, 3, 4])[0]
             P = glob
             if self.hints and r.random() < 0.7:
                 # aim at one rule: its protocol profile, its own boundary values first
@@ -411,7 +443,15 @@ class Gen:
                 l2 = e / Dot1Q(vlan=P.pick(r, "vlan", lambda: r.randint(0, 4095)) % 4096)
             elif "vlan" in P.v and r.random() < 0.1:
                 l2 = e / Dot1Q(vlan=r.choice(P.v["vlan"]) % 4096)
-            out.append(bytes(l2 / l3 / l4 / Raw(pay)))
+            if damage == "frag" and kind in ("tcp4", "udp4", "vlan4"):
+                l3.flags = r.choice([0, 1])
+                l3.frag = r.choice([0, 1, 3, 100])
+            elif damage == "ihl" and kind in ("tcp4", "udp4", "vlan4"):
+                l3.ihl = r.choice([4, 6, 15])
+            fr = bytes(l2 / l3 / l4 / Raw(pay))
+            if damage == "trunc":
+                fr = fr[:r.randint(14, len(fr))]
+            out.append(fr)
         return out
 
 

@@ -183,8 +183,9 @@ def main(argv=None):
                     failures.append(case.name)
                     if res.kinds == {"unsupported"}:
                         refused.add(case.name)
-                    print(f"FAIL {case.name} ({npk} packets; "
-                          f"{', '.join(sorted(res.kinds))} differ)")
+                    why = ("refused by the forwarder" if res.kinds == {"unsupported"}
+                           else f"{', '.join(sorted(res.kinds))} differ")
+                    print(f"FAIL {case.name} ({npk} packets; {why})")
                     print("     " + res.report.replace("\n", "\n     "))
                 sys.stdout.flush()
     if unsupported:
