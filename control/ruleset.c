@@ -248,12 +248,37 @@ ruleset_mirror_process(void)
 	nftr_diag_free(&d);
 }
 
-/* Walk every rule that has an inline counter or quota. */
-static json_t *
-ruleset_rules_json(void)
+/* The nth inline quota statement of a rule (its limit in bytes), or NULL. */
+static const struct ir_quota *
+ruleset_nth_quota(const struct ir_rule *rule, unsigned int nth)
 {
-	json_t *rules = json_array();
-	unsigned int t, ch, r;
+	unsigned int i;
+
+	for (i = 0; i < rule->nitems; i++) {
+		const struct ir_item *it = &rule->items[i];
+
+		if (it->kind == IR_ITEM_STMT && it->stmt.kind == IR_STMT_QUOTA &&
+		    nth-- == 0)
+			return &it->stmt.quota;
+	}
+	return NULL;
+}
+
+/* Quotas are shown as the kernel dumps them: consumed, capped at the quota. */
+static uint64_t
+ruleset_quota_shown(uint64_t consumed, uint64_t bytes)
+{
+	return consumed < bytes ? consumed : bytes;
+}
+
+/*
+ * "rules": every rule with an inline counter (its first one);
+ * "rule_quotas": every rule with inline quotas, their `used` values.
+ */
+static void
+ruleset_rules_json(json_t *rules, json_t *rule_quotas)
+{
+	unsigned int t, ch, r, nth;
 
 	for (t = 0; t < rs.ir->ntables; t++) {
 		const struct ir_table *tb = &rs.ir->tables[t];
@@ -263,39 +288,41 @@ ruleset_rules_json(void)
 
 			for (r = 0; r < c->nrules; r++) {
 				const struct ir_rule *rule = &c->rules[r];
+				const struct ir_quota *q;
 				struct fp_counter cnt;
-				uint64_t used;
-				json_t *o, *q = json_array();
-				unsigned int nth;
+				json_t *used = json_array();
+				uint64_t consumed;
 
-				for (nth = 0; fp_ruleset_rule_quota(rs.fp, tb->name,
-						c->name, rule->handle, nth, &used) == 0; nth++)
-					json_array_append_new(q, json_integer((json_int_t)used));
 				if (fp_ruleset_rule_counter(rs.fp, tb->name, c->name,
-						rule->handle, 0, &cnt) != 0) {
-					if (json_array_size(q) == 0) {
-						json_decref(q);
-						continue;
-					}
-					memset(&cnt, 0, sizeof(cnt));
+						rule->handle, 0, &cnt) == 0)
+					json_array_append_new(rules, json_pack(
+						"{s:s, s:s, s:I, s:I, s:I}",
+						"table", tb->name, "chain", c->name,
+						"handle", (json_int_t)rule->handle,
+						"packets", (json_int_t)cnt.packets,
+						"bytes", (json_int_t)cnt.bytes));
+				for (nth = 0; (q = ruleset_nth_quota(rule, nth)) != NULL &&
+				     fp_ruleset_rule_quota(rs.fp, tb->name, c->name,
+						rule->handle, nth, &consumed) == 0; nth++)
+					json_array_append_new(used, json_integer((json_int_t)
+						ruleset_quota_shown(consumed, q->bytes)));
+				if (json_array_size(used) == 0) {
+					json_decref(used);
+					continue;
 				}
-				o = json_pack("{s:s, s:s, s:I, s:I, s:I, s:o}",
+				json_array_append_new(rule_quotas, json_pack(
+					"{s:s, s:s, s:I, s:o}",
 					"table", tb->name, "chain", c->name,
-					"handle", (json_int_t)rule->handle,
-					"packets", (json_int_t)cnt.packets,
-					"bytes", (json_int_t)cnt.bytes,
-					"quota_used", q);
-				json_array_append_new(rules, o);
+					"handle", (json_int_t)rule->handle, "used", used));
 			}
 		}
 	}
-	return rules;
 }
 
 json_t *
 ruleset_stats_json(void)
 {
-	json_t *root, *counters, *quotas;
+	json_t *root, *counters, *quotas, *rules, *rule_quotas;
 	unsigned int t, o;
 
 	if (rs.fp == NULL)
@@ -320,13 +347,17 @@ ruleset_stats_json(void)
 			    fp_ruleset_obj_quota(rs.fp, tb->name, obj->name, &used) == 0)
 				json_array_append_new(quotas, json_pack("{s:s, s:s, s:I}",
 					"table", tb->name, "name", obj->name,
-					"used", (json_int_t)used));
+					"used", (json_int_t)ruleset_quota_shown(used,
+						obj->quota.bytes)));
 		}
 	}
-	root = json_pack("{s:i, s:i, s:o, s:o, s:o}",
+	rules = json_array();
+	rule_quotas = json_array();
+	ruleset_rules_json(rules, rule_quotas);
+	root = json_pack("{s:i, s:i, s:o, s:o, s:o, s:o}",
 		"generation", (int)rs.generation,
 		"kernel_generation", (int)rs.ir->generation,
-		"rules", ruleset_rules_json(),
+		"rules", rules, "rule_quotas", rule_quotas,
 		"counters", counters, "quotas", quotas);
 	return root;
 }

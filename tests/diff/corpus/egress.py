@@ -6,3 +6,6 @@ def packets():
 
 
 EXPECT = "- eth1 eth1+eth1"
+
+# The forwarder implements the ingress hook only: egress chains are refused.
+FORWARDER_REFUSES = "only ingress"

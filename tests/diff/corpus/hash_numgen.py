@@ -12,3 +12,6 @@ def packets():
 EXPECT = ("eth1 eth1 - eth1 eth1 - eth1"
           "  eth1 eth1 - - - - eth1 eth1 eth1 - - eth1 - eth1 eth1 eth1"
           "  eth1 - eth1 -")
+
+# numgen/hash are not in the IR yet: refused.
+FORWARDER_REFUSES = "expression 'numgen'"
