@@ -12,6 +12,7 @@
  */
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -812,9 +813,13 @@ flowemu_detach(uint16_t port_id)
 			rte_free((void *)(uintptr_t)fp->cb[q]);
 	}
 	ports[port_id] = NULL;
+	FE_LOG(INFO, "port %u detached: rx %" PRIu64 ", dropped %" PRIu64 ", marked %" PRIu64
+		", flagged %" PRIu64 ", steered %" PRIu64 ", rules created %" PRIu64
+		", refused %" PRIu64 " (injected %" PRIu64 "), %u left",
+		port_id, fp->st.rx, fp->st.dropped, fp->st.marked, fp->st.flagged, fp->st.steered,
+		fp->st.created, fp->st.create_failed, fp->st.injected, fp->n_rules);
 	flowemu_port_flush(fp, NULL);
 	port_free(fp);
-	FE_LOG(INFO, "port %u detached", port_id);
 	return 0;
 }
 
