@@ -45,6 +45,7 @@
 
 #include "control/ir/ir.h"
 #include "fastpath/fp_ruleset.h"
+#include "rte_flow/ofl_items.h"
 #include "rte_flow/ofl_key.h"
 #include "rte_flow/ofl_marks.h"
 
@@ -89,6 +90,12 @@ struct ofl_caps {
 	bool count;		/* COUNT + query */
 	bool last;		/* `last` ranges on L4 ports */
 	bool rss;		/* RSS action (else QUEUE 0 only) */
+	/*
+	 * The PMD refuses ETH has_vlan (net_tap): untagged keys rely on the
+	 * masked ETH type alone (strict rte_flow: the outer type is not a
+	 * TPID), tagged keys on the VLAN item.
+	 */
+	bool no_has_vlan;
 };
 
 struct ofl_port_cfg {
@@ -271,6 +278,12 @@ int ofl_plan_counters(struct ofl_ctx *c, struct ofl_plan *plan,
  */
 int ofl_replan(struct ofl_ctx *c, struct ofl_plan *cur, ofl_hits_fn hits,
 	       void *hits_arg, struct ofl_plan **out);
+
+/* The rte_flow attribute, pattern and actions of entry e of port plan pp
+ * (what ofl_plan_install() creates). 0, or -ENOTSUP with why. */
+int ofl_entry_flow(const struct ofl_port_plan *pp, const struct ofl_entry *e,
+		   struct rte_flow_attr *attr, struct ofl_pattern *pat,
+		   struct ofl_actions *act, char *why, size_t why_len);
 
 /* ---- reports ------------------------------------------------------------- */
 

@@ -168,6 +168,12 @@ ofl_entry_flow(const struct ofl_port_plan *pp, const struct ofl_entry *e,
 	ret = ofl_pattern_build(&e->key, pat, why, why_len);
 	if (ret < 0)
 		return ret;
+	if (pp->cfg.caps.no_has_vlan && e->key.tag != OFL_TAG_ANY) {
+		/* untagged: ETH type is masked to a non-TPID; tagged: the VLAN
+		 * item follows */
+		pat->eth[0].has_vlan = 0;
+		pat->eth[1].has_vlan = 0;
+	}
 	memset(&ac, 0, sizeof(ac));
 	ac.fate = e->fate;
 	ac.count = e->count;
@@ -216,6 +222,7 @@ ofl_port_probe(struct ofl_ctx *c, unsigned int i, int marks_delivered)
 	memset(&pp, 0, sizeof(pp));
 	pp.cfg = c->ports[i];
 	pp.cfg.caps.rss = false;
+	pp.cfg.caps.no_has_vlan = false;
 	/* eth type ipv4, untagged */
 	memset(&k, 0, sizeof(k));
 	k.tag = OFL_TAG_NONE;
@@ -224,6 +231,11 @@ ofl_port_probe(struct ofl_ctx *c, unsigned int i, int marks_delivered)
 	k.m[OFL_K_PROTO] = k.m[OFL_K_PROTO + 1] = 0xff;
 	memset(&ac, 0, sizeof(ac));
 	ac.fate = OFL_FATE_DROP;
+	caps->no_has_vlan = false;
+	if (probe_one(c, &pp, &k, 0, &ac) != 0) {
+		pp.cfg.caps.no_has_vlan = true;
+		caps->no_has_vlan = probe_one(c, &pp, &k, 0, &ac) == 0;
+	}
 	if (probe_one(c, &pp, &k, 0, &ac) != 0) {
 		/* nothing validates: no offload on this port */
 		memset(caps, 0, sizeof(*caps));
@@ -265,10 +277,11 @@ ofl_port_probe(struct ofl_ctx *c, unsigned int i, int marks_delivered)
 	caps->last = probe_one(c, &pp, &k, 0, &ac) == 0;
 	if (caps->budget == 0)
 		caps->budget = c->opts.budget ? c->opts.budget : OFL_DEFAULT_BUDGET;
-	OFL_LOG(INFO, "port %s: %u priority level(s), mark %s, count %s, rss %s, ranges %s, budget %u",
+	OFL_LOG(INFO, "port %s: %u priority level(s), mark %s, count %s, rss %s, ranges %s, has_vlan %s, budget %u",
 		c->ports[i].name, caps->n_prio, caps->mark ? "yes" : "no",
 		caps->count ? "yes" : "no", caps->rss ? "yes" : "no",
-		caps->last ? "yes" : "no", caps->budget);
+		caps->last ? "yes" : "no", caps->no_has_vlan ? "no" : "yes",
+		caps->budget);
 	return 0;
 }
 

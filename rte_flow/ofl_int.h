@@ -34,11 +34,6 @@ struct ofl_ctx {
 	struct ofl_port_cfg *ports;
 };
 
-/* The rte_flow attribute, pattern and actions of an entry. */
-int ofl_entry_flow(const struct ofl_port_plan *pp, const struct ofl_entry *e,
-		   struct rte_flow_attr *attr, struct ofl_pattern *pat,
-		   struct ofl_actions *act, char *why, size_t why_len);
-
 /* Log a refused rule in testpmd syntax (rate-limited). */
 void ofl_log_refused(struct ofl_ctx *c, const struct ofl_port_plan *pp,
 		     const struct rte_flow_attr *attr, const struct ofl_pattern *pat,

@@ -271,11 +271,23 @@ guard_keys(unsigned int which, struct ofl_key *out)
 				n++;
 			}
 		} else {
-			/* first fragments: MF set, offset 0 */
-			k.v[OFL_K_NH + 6] = 0x20;
-			k.m[OFL_K_NH + 6] = 0x3f;
-			k.m[OFL_K_NH + 7] = 0xff;
-			out[n++] = k;
+			/*
+			 * Every fragment (MF set or offset != 0): the kernel reads
+			 * aligned @th loads of non-first fragments at thoff
+			 * (pkt_view.h), which no NIC does. The complement of
+			 * "frag_off & 0x3fff == 0", one prefix per bit.
+			 */
+			for (int b = 13; b >= 0; b--) {
+				uint16_t bit = (uint16_t)(1u << b);
+				uint16_t m = (uint16_t)(0x3fff & ~(bit - 1));
+
+				out[n] = k;
+				out[n].v[OFL_K_NH + 6] = (uint8_t)(bit >> 8);
+				out[n].v[OFL_K_NH + 7] = (uint8_t)bit;
+				out[n].m[OFL_K_NH + 6] = (uint8_t)(m >> 8);
+				out[n].m[OFL_K_NH + 7] = (uint8_t)m;
+				n++;
+			}
 		}
 	}
 	return n;
@@ -285,7 +297,7 @@ static unsigned int
 guard_cost(unsigned int need)
 {
 	return ((need & GUARD_V6) ? 2 * sizeof(v6_ext_protos) : 0) +
-	       ((need & GUARD_V4) ? 2 : 0);
+	       ((need & GUARD_V4) ? 2 * 14 : 0);
 }
 
 static unsigned int
@@ -653,7 +665,7 @@ plan_port(struct ofl_ctx *c, const struct ofl_plan *plan, struct ofl_port_plan *
 		/* guards go right before the first rule that needs them */
 		g = cand_guards(x) & ~guards_placed;
 		for (unsigned int w = GUARD_V6; w <= GUARD_V4; w <<= 1) {
-			struct ofl_key gk[2 * sizeof(v6_ext_protos)];
+			struct ofl_key gk[2 * 14];
 			unsigned int ng;
 			uint32_t local;
 

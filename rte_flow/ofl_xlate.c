@@ -1067,8 +1067,8 @@ resolve(struct xs *s, struct ofl_key k, struct klist *out)
 		if (!unify(&k, OFL_K_L4P, OFL_K_NH + 9, 1))
 			return 0;
 		if (th) {
-			/* the kernel has no transport header in non-first
-			 * fragments; first fragments go to the guard */
+			/* fragments go to the guard (the kernel's @th loads on
+			 * them are not what a NIC matches) */
 			struct ofl_key f;
 
 			memset(&f, 0, sizeof(f));
@@ -1160,16 +1160,35 @@ and_terms(struct klist *keys, const struct klist *terms, uint32_t max)
 	return 0;
 }
 
+static int xlate(const struct ofl_xlate_cfg *cfg, const struct ir_rule *rule,
+		 bool widen, struct ofl_xlate *x, uint32_t match_max, bool *over);
+
 int
 ofl_xlate_rule(const struct ofl_xlate_cfg *cfg, const struct ir_rule *rule,
 	       bool widen, struct ofl_xlate *x)
 {
 	uint32_t max = cfg->max_keys ? cfg->max_keys : 64;
+	bool over = false;
+	int ret = xlate(cfg, rule, widen, x, max, &over);
+
+	/* widened, the shapes (2 families x 2 tags) overflowed: drop the
+	 * matches that expand most instead of everything */
+	if (ret == 0 && widen && over && max >= 4)
+		ret = xlate(cfg, rule, widen, x, max / 4, &over);
+	return ret;
+}
+
+static int
+xlate(const struct ofl_xlate_cfg *cfg, const struct ir_rule *rule,
+      bool widen, struct ofl_xlate *x, uint32_t match_max, bool *over)
+{
+	uint32_t max = cfg->max_keys ? cfg->max_keys : 64;
 	struct xs s = { cfg, x, widen, false };
-	struct klist keys = { .max = max }, res = { .max = max };
+	struct klist keys = { .max = match_max }, res = { .max = max };
 	struct ofl_key wild;
 	int ret = 0;
 
+	*over = false;
 	ofl_xlate_free(x);
 	x->exact = true;
 	s.range_used = th_port_matches(rule) > 1;
@@ -1178,7 +1197,7 @@ ofl_xlate_rule(const struct ofl_xlate_cfg *cfg, const struct ir_rule *rule,
 		return -ENOMEM;
 	for (uint32_t i = 0; i <= rule->nitems; i++) {
 		const struct ir_match *m = NULL;
-		struct klist terms = { .max = max };
+		struct klist terms = { .max = match_max };
 		char why[OFL_WHY_LEN] = "";
 		enum mres r;
 
@@ -1220,7 +1239,7 @@ ofl_xlate_rule(const struct ofl_xlate_cfg *cfg, const struct ir_rule *rule,
 			kl_free(&terms);
 			continue;
 		}
-		ret = and_terms(&keys, &terms, max);
+		ret = and_terms(&keys, &terms, match_max);
 		kl_free(&terms);
 		if (ret == -E2BIG) {
 			ret = 0;
@@ -1247,6 +1266,7 @@ ofl_xlate_rule(const struct ofl_xlate_cfg *cfg, const struct ir_rule *rule,
 		if (res.over) {
 			if (!fail(&s, "matches expand to more than %u hardware rules", max))
 				goto refuse;
+			*over = true;
 			kl_free(&res);
 			res.max = max;
 			/* widen: the wildcard is a superset of everything */

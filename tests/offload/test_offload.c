@@ -1,0 +1,2384 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * test_offload - the rte_flow offload planner (rte_flow/ofl_*) without an
+ * emulated NIC:
+ *   - translation of each match kind into items (exact spec/mask bytes),
+ *     consumed-mask refusals, folded metas;
+ *   - prefix decomposition of ranges (exhaustive on 8 bits), !=, sets,
+ *     concatenations, negated sets (brute force over the field);
+ *   - VLAN shapes (untagged + single tag, never QinQ);
+ *   - the planner against the reference interpreter by brute force: random
+ *     rulesets x frames, the hardware simulated by a small strict rte_flow
+ *     matcher (hardware model of ofl_items.h) with both tie-breaks, on
+ *     several port profiles (priority levels, budget, marks, ranges): a
+ *     frame's fate must never move;
+ *   - priority-less placement, budget by hit counters, mark table, MARK id
+ *     allocator, testpmd rendering, --offload require;
+ *   - the installer with a fake rte_flow backend: rollback on a failed
+ *     create, break-before-make when the table is full, counters;
+ *   - rte_flow_validate on a real net_tap port for the generated patterns.
+ *
+ * Runs with: --no-huge -m 256 --no-pci -l 0 --file-prefix offload_<pid>
+ * (and --vdev net_tap0 where it can). Prints `offload: N checks passed,
+ * M failed`; exits 1 on any failure.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_flow.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+#include "control/ir/ir.h"
+#include "control/ir/ir_build.h"
+#include "control/ir/ir_print.h"
+#include "fastpath/fp_ruleset.h"
+#include "fastpath/interp.h"
+#include "fastpath/pkt_view.h"
+#include "rte_flow/ofl.h"
+#include "rte_flow/ofl_items.h"
+#include "rte_flow/ofl_key.h"
+#include "rte_flow/ofl_marks.h"
+
+/* ---- checks --------------------------------------------------------------- */
+
+static unsigned int n_pass, n_fail, n_skip;
+
+#define CHECK(cond, ...) check_((cond), __FILE__, __LINE__, #cond, __VA_ARGS__)
+
+static bool __attribute__((format(printf, 5, 6)))
+check_(bool ok, const char *file, int line, const char *expr,
+       const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ok) {
+		n_pass++;
+		return true;
+	}
+	n_fail++;
+	fprintf(stderr, "FAIL %s:%d: %s: ", file, line, expr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return false;
+}
+
+static struct rte_mempool *pool;
+
+static uint64_t
+fake_clock(void *arg)
+{
+	(void)arg;
+	return 1000000000000ull;
+}
+
+/* ---- IR builder ---------------------------------------------------------- */
+
+static struct ir_ruleset *B;
+static uint64_t next_handle;
+
+static struct ir_ruleset *
+b_new(void)
+{
+	const char **d;
+
+	B = ir_ruleset_new();
+	if (B == NULL)
+		abort();
+	d = ir_calloc(B, 2, sizeof(*d));
+	d[0] = ir_strdup(B, "eth0");
+	d[1] = ir_strdup(B, "eth1");
+	B->devices = d;
+	B->ndevices = 2;
+	B->tables = ir_calloc(B, 2, sizeof(struct ir_table));
+	next_handle = 0;
+	return B;
+}
+
+static struct ir_table *
+b_table(const char *name)
+{
+	struct ir_table *t = (struct ir_table *)&B->tables[B->ntables++];
+
+	t->name = ir_strdup(B, name);
+	t->chains = ir_calloc(B, 8, sizeof(struct ir_chain));
+	t->sets = ir_calloc(B, 16, sizeof(struct ir_set));
+	return t;
+}
+
+static struct ir_chain *
+b_chain(struct ir_table *t, const char *name)
+{
+	struct ir_chain *c = (struct ir_chain *)&t->chains[t->nchains++];
+
+	c->name = ir_strdup(B, name);
+	c->handle = ++next_handle;
+	c->rules = ir_calloc(B, 64, sizeof(struct ir_rule));
+	return c;
+}
+
+static struct ir_chain *
+b_base(struct ir_table *t, const char *name, int32_t prio, enum ir_policy pol)
+{
+	struct ir_chain *c = b_chain(t, name);
+	const char **d = ir_calloc(B, 1, sizeof(*d));
+
+	d[0] = ir_strdup(B, "eth0");
+	c->flags = IR_CHAIN_F_BASE;
+	c->priority = prio;
+	c->policy = pol;
+	c->devices = d;
+	c->ndevices = 1;
+	return c;
+}
+
+static struct ir_rule *
+b_rule(struct ir_chain *c)
+{
+	struct ir_rule *r = (struct ir_rule *)&c->rules[c->nrules++];
+
+	r->handle = ++next_handle;
+	r->items = ir_calloc(B, 12, sizeof(struct ir_item));
+	return r;
+}
+
+static struct ir_item *
+b_item(struct ir_rule *r, enum ir_item_kind k)
+{
+	struct ir_item *it = (struct ir_item *)&r->items[r->nitems++];
+
+	it->kind = k;
+	return it;
+}
+
+static struct ir_operand
+op_pl(enum ir_payload_base base, uint16_t off, uint8_t len)
+{
+	struct ir_operand o = { 0 };
+
+	o.field.kind = IR_FIELD_PAYLOAD;
+	o.field.base = base;
+	o.field.offset = off;
+	o.field.len = len;
+	o.order = IR_BO_NET;
+	return o;
+}
+
+static struct ir_operand
+op_meta(enum ir_meta_key k)
+{
+	struct ir_operand o = { 0 };
+
+	o.field.kind = IR_FIELD_META;
+	o.field.meta = k;
+	o.field.len = ir_meta_key_info(k)->len;
+	o.order = ir_meta_key_info(k)->order;
+	return o;
+}
+
+static struct ir_operand
+op_masked(struct ir_operand o, const void *mask)
+{
+	o.mask = ir_memdup(B, mask, o.field.len);
+	return o;
+}
+
+static void
+b_cmp(struct ir_rule *r, struct ir_operand op, enum ir_cmp_op cop,
+      const void *val, uint8_t len)
+{
+	struct ir_match *m = &b_item(r, IR_ITEM_MATCH)->match;
+
+	m->kind = IR_MATCH_CMP;
+	m->op = cop;
+	m->len = len;
+	m->arg = op;
+	m->value = ir_memdup(B, val, len);
+}
+
+static void
+b_range(struct ir_rule *r, struct ir_operand op, const void *lo, const void *hi,
+	uint8_t len, bool invert)
+{
+	struct ir_match *m = &b_item(r, IR_ITEM_MATCH)->match;
+
+	m->kind = IR_MATCH_RANGE;
+	m->len = len;
+	m->arg = op;
+	m->lo = ir_memdup(B, lo, len);
+	m->hi = ir_memdup(B, hi, len);
+	m->invert = invert;
+}
+
+static struct ir_set *
+b_set(struct ir_table *t, uint32_t flags, unsigned int nf, const uint8_t *flen)
+{
+	struct ir_set *s = (struct ir_set *)&t->sets[t->nsets];
+	char name[16];
+
+	snprintf(name, sizeof(name), "__set%u", t->nsets);
+	s->id = t->nsets++;
+	s->name = ir_strdup(B, name);
+	s->flags = flags | IR_SET_F_ANONYMOUS | IR_SET_F_CONSTANT |
+		   (nf > 1 ? IR_SET_F_CONCAT : 0);
+	s->nfields = (uint8_t)nf;
+	for (unsigned int i = 0; i < nf; i++) {
+		s->field_len[i] = flen[i];
+		s->key_len += nf > 1 ? (flen[i] + 3) & ~3 : flen[i];
+	}
+	s->elems = ir_calloc(B, 64, sizeof(struct ir_set_elem));
+	return s;
+}
+
+static void
+b_elem(struct ir_set *s, const void *key, const void *key_end)
+{
+	struct ir_set_elem *e = (struct ir_set_elem *)&s->elems[s->nelems++];
+
+	e->key = ir_memdup(B, key, s->key_len);
+	e->key_end = key_end ? ir_memdup(B, key_end, s->key_len) : e->key;
+}
+
+static void
+b_lookup(struct ir_rule *r, const struct ir_set *s, unsigned int n,
+	 const struct ir_operand *ops, bool invert)
+{
+	struct ir_match *m = &b_item(r, IR_ITEM_MATCH)->match;
+
+	m->kind = IR_MATCH_LOOKUP;
+	m->lookup.set = s;
+	m->lookup.nfields = (uint8_t)n;
+	m->lookup.fields = ir_memdup(B, ops, n * sizeof(*ops));
+	m->invert = invert;
+}
+
+static struct ir_stmt *
+b_stmt(struct ir_rule *r, enum ir_stmt_kind k)
+{
+	struct ir_stmt *s = &b_item(r, IR_ITEM_STMT)->stmt;
+
+	s->kind = k;
+	return s;
+}
+
+static void
+b_verdict(struct ir_rule *r, enum ir_verdict_kind k, const struct ir_chain *to)
+{
+	r->verdict.v.kind = k;
+	r->verdict.v.target = to;
+	r->verdict.v.chain = to ? to->name : NULL;
+}
+
+static void
+b_proto(struct ir_rule *r, uint16_t p)
+{
+	uint8_t v[2] = { (uint8_t)(p >> 8), (uint8_t)p };
+
+	b_cmp(r, op_meta(IR_META_PROTOCOL), IR_CMP_EQ, v, 2);
+}
+
+static void
+b_l4(struct ir_rule *r, uint8_t p)
+{
+	b_cmp(r, op_meta(IR_META_L4PROTO), IR_CMP_EQ, &p, 1);
+}
+
+static void
+b_be16(struct ir_rule *r, enum ir_payload_base base, uint16_t off,
+       enum ir_cmp_op op, uint16_t v)
+{
+	uint8_t b[2] = { (uint8_t)(v >> 8), (uint8_t)v };
+
+	b_cmp(r, op_pl(base, off, 2), op, b, 2);
+}
+
+static void
+b_mark_set(struct ir_rule *r, uint32_t mark)
+{
+	struct ir_stmt *s = b_stmt(r, IR_STMT_META_SET);
+
+	s->meta.key = IR_META_MARK;
+	s->meta.value.kind = IR_VALUE_IMM;
+	s->meta.value.len = 4;
+	s->meta.value.data = ir_memdup(B, &mark, 4);
+}
+
+static void
+b_limit(struct ir_rule *r)
+{
+	struct ir_stmt *s = b_stmt(r, IR_STMT_LIMIT);
+
+	s->limit = (struct ir_limit){ 10, 1, 5, IR_LIMIT_PKTS, false };
+}
+
+static const char *const port_names[] = { "eth0", "eth1" };
+static const uint16_t peers[] = { 1, 0 };
+
+static struct fp_ruleset *
+build_fp(void)
+{
+	char err[256] = "";
+	struct fp_ruleset_opts o = {
+		.port_names = port_names, .n_ports = 2, .peers = peers,
+		.n_lcores = 1, .clock = fake_clock, .err = err,
+		.err_len = sizeof(err),
+	};
+	struct fp_ruleset *rs = NULL;
+
+	if (fp_ruleset_build(B, &o, &rs) < 0) {
+		fprintf(stderr, "fp_ruleset_build: %s\n", err);
+		abort();
+	}
+	return rs;
+}
+
+/* ---- translation helpers -------------------------------------------------- */
+
+static struct ofl_xlate_cfg xcfg = {
+	.ifname = "eth0", .iif_id = 0, .max_keys = 64,
+};
+
+/* translate the single rule r (exact); returns the number of keys, -1: refused */
+static int
+xl(const struct ir_rule *r, struct ofl_xlate *x)
+{
+	ofl_xlate_init(x);
+	if (ofl_xlate_rule(&xcfg, r, false, x) < 0)
+		abort();
+	if (!x->exact && !x->never)
+		return -1;
+	return (int)x->n;
+}
+
+static int
+item_count(const struct ofl_pattern *p)
+{
+	return (int)p->n;
+}
+
+static bool
+bytes_eq(const void *a, const void *b, size_t n)
+{
+	return memcmp(a, b, n) == 0;
+}
+
+/* ---- translation tests ----------------------------------------------------- */
+
+static void
+test_ipv4_prefix(void)
+{
+	struct ir_table *t;
+	struct ir_chain *c;
+	struct ir_rule *r;
+	struct ofl_xlate x;
+	struct ofl_pattern p;
+	char why[OFL_WHY_LEN];
+	const uint8_t mask[4] = { 0xff, 0, 0, 0 }, val[4] = { 10, 0, 0, 0 };
+
+	b_new();
+	t = b_table("t");
+	c = b_base(t, "in", 0, IR_POLICY_ACCEPT);
+	/* ip saddr 10.0.0.0/8 drop */
+	r = b_rule(c);
+	b_proto(r, 0x0800);
+	b_cmp(r, op_masked(op_pl(IR_BASE_NETWORK, 12, 4), mask), IR_CMP_EQ, val, 4);
+	b_verdict(r, IR_VERDICT_DROP, NULL);
+	CHECK(xl(r, &x) == 2, "ip saddr/8: 2 keys (untagged, one tag), got %u", x.n);
+	CHECK(!x.v6_guard && !x.v4_frag_guard, "no guard for a network match");
+	for (uint32_t i = 0; i < x.n; i++) {
+		const struct ofl_key *k = &x.keys[i];
+		const struct rte_flow_item_ipv4 *s, *m;
+
+		CHECK(ofl_pattern_build(k, &p, why, sizeof(why)) == 0, "build: %s", why);
+		if (k->tag == OFL_TAG_NONE) {
+			CHECK(item_count(&p) == 2 &&
+			      p.items[0].type == RTE_FLOW_ITEM_TYPE_ETH &&
+			      p.items[1].type == RTE_FLOW_ITEM_TYPE_IPV4,
+			      "untagged: eth / ipv4");
+			CHECK(p.eth[0].has_vlan == 0 && p.eth[1].has_vlan == 1,
+			      "untagged: has_vlan is 0 (masked)");
+			CHECK(p.eth[0].hdr.ether_type == rte_cpu_to_be_16(0x0800) &&
+			      p.eth[1].hdr.ether_type == 0xffff, "untagged: type 0x0800");
+		} else {
+			CHECK(k->tag == OFL_TAG_ONE, "second key: one tag");
+			CHECK(item_count(&p) == 3 &&
+			      p.items[1].type == RTE_FLOW_ITEM_TYPE_VLAN &&
+			      p.items[2].type == RTE_FLOW_ITEM_TYPE_IPV4,
+			      "tagged: eth / vlan / ipv4");
+			CHECK(p.eth[0].has_vlan == 1 && p.eth[1].has_vlan == 1,
+			      "tagged: has_vlan is 1");
+			CHECK(p.eth[1].hdr.ether_type == 0, "tagged: TPID not masked");
+			CHECK(p.vlan[0].hdr.eth_proto == rte_cpu_to_be_16(0x0800) &&
+			      p.vlan[1].hdr.eth_proto == 0xffff &&
+			      p.vlan[1].hdr.vlan_tci == 0,
+			      "tagged: vlan inner_type 0x0800, any tci");
+		}
+		s = p.items[p.n - 1].spec;
+		m = p.items[p.n - 1].mask;
+		CHECK(s->hdr.src_addr == rte_cpu_to_be_32(0x0a000000) &&
+		      m->hdr.src_addr == rte_cpu_to_be_32(0xff000000) &&
+		      m->hdr.dst_addr == 0 && m->hdr.next_proto_id == 0 &&
+		      m->hdr.fragment_offset == 0,
+		      "ipv4 src spec 10.0.0.0 mask 255.0.0.0, nothing else");
+	}
+	ofl_xlate_free(&x);
+	ir_ruleset_free(B);
+}
+
+static void
+test_l4(void)
+{
+	static const struct {
+		uint8_t proto;
+		uint16_t l3;		/* 0: both (nft's l4proto-only dependency) */
+		enum rte_flow_item_type t;
+		uint16_t off;		/* th offset matched */
+		uint8_t len;
+		uint16_t val;
+	} c[] = {
+		{ 6, 0, RTE_FLOW_ITEM_TYPE_TCP, 2, 2, 80 },
+		{ 17, 0x0800, RTE_FLOW_ITEM_TYPE_UDP, 0, 2, 53 },
+		{ 132, 0x86dd, RTE_FLOW_ITEM_TYPE_SCTP, 2, 2, 9 },
+		{ 1, 0x0800, RTE_FLOW_ITEM_TYPE_ICMP, 0, 1, 8 },
+		{ 58, 0x86dd, RTE_FLOW_ITEM_TYPE_ICMP6, 0, 1, 128 },
+		{ 6, 0x0800, RTE_FLOW_ITEM_TYPE_TCP, 13, 1, 0x02 },	/* flags */
+	};
+
+	for (unsigned int i = 0; i < RTE_DIM(c); i++) {
+		struct ir_table *t;
+		struct ir_chain *ch;
+		struct ir_rule *r;
+		struct ofl_xlate x;
+		struct ofl_pattern p;
+		char why[OFL_WHY_LEN];
+		uint8_t v[2] = { (uint8_t)(c[i].val >> 8), (uint8_t)c[i].val };
+		unsigned int want = c[i].l3 ? 2 : 4;
+
+		if (c[i].len == 1)
+			v[0] = (uint8_t)c[i].val;
+		b_new();
+		t = b_table("t");
+		ch = b_base(t, "in", 0, IR_POLICY_ACCEPT);
+		r = b_rule(ch);
+		if (c[i].l3)
+			b_proto(r, c[i].l3);
+		b_l4(r, c[i].proto);
+		b_cmp(r, op_pl(IR_BASE_TRANSPORT, c[i].off, c[i].len), IR_CMP_EQ, v,
+		      c[i].len);
+		b_verdict(r, IR_VERDICT_DROP, NULL);
+		CHECK(xl(r, &x) == (int)want, "l4 case %u: %u keys, got %d (%s)", i,
+		      want, (int)x.n, x.why);
+		for (uint32_t k = 0; k < x.n; k++) {
+			const uint8_t *s, *m;
+			bool v4 = x.keys[k].v[OFL_K_PROTO + 1] == 0x00;
+
+			if (ofl_pattern_build(&x.keys[k], &p, why, sizeof(why)) != 0) {
+				CHECK(false, "l4 case %u build: %s", i, why);
+				continue;
+			}
+			CHECK(p.items[p.n - 1].type == c[i].t, "l4 case %u: item %d",
+			      i, (int)p.items[p.n - 1].type);
+			s = p.items[p.n - 1].spec;
+			m = p.items[p.n - 1].mask;
+			CHECK(bytes_eq(s + c[i].off, v, c[i].len) && m[c[i].off] == 0xff,
+			      "l4 case %u: spec/mask at th+%u", i, c[i].off);
+			if (v4) {
+				const struct rte_flow_item_ipv4 *is = p.items[p.n - 2].spec;
+				const struct rte_flow_item_ipv4 *im = p.items[p.n - 2].mask;
+
+				CHECK(is->hdr.next_proto_id == c[i].proto &&
+				      im->hdr.next_proto_id == 0xff, "l4 case %u: ipv4 proto", i);
+				CHECK(im->hdr.fragment_offset == rte_cpu_to_be_16(0x3fff) &&
+				      is->hdr.fragment_offset == 0,
+				      "l4 case %u: unfragmented IPv4 only", i);
+				CHECK(x.v4_frag_guard, "l4 case %u: IPv4 fragment guard", i);
+			} else {
+				const struct rte_flow_item_ipv6 *is = p.items[p.n - 2].spec;
+				const struct rte_flow_item_ipv6 *im = p.items[p.n - 2].mask;
+
+				CHECK(is->hdr.proto == c[i].proto && im->hdr.proto == 0xff,
+				      "l4 case %u: ipv6 proto", i);
+				CHECK(x.v6_guard, "l4 case %u: IPv6 ext header guard", i);
+			}
+		}
+		ofl_xlate_free(&x);
+		ir_ruleset_free(B);
+	}
+}
+
+static void
+test_vlan_ether(void)
+{
+	struct ir_table *t;
+	struct ir_chain *c;
+	struct ir_rule *r;
+	struct ofl_xlate x;
+	struct ofl_pattern p;
+	char why[OFL_WHY_LEN];
+	const uint8_t smac[6] = { 2, 0, 0, 0, 0, 0xaa };
+	const uint8_t vmask[2] = { 0x0f, 0xff };
+	const uint8_t vid[2] = { 0, 10 };
+
+	b_new();
+	t = b_table("t");
+	c = b_base(t, "in", 0, IR_POLICY_ACCEPT);
+	/* ether saddr 02:00:00:00:00:aa drop: any tag */
+	r = b_rule(c);
+	b_cmp(r, op_pl(IR_BASE_LL, 6, 6), IR_CMP_EQ, smac, 6);
+	b_verdict(r, IR_VERDICT_DROP, NULL);
+	CHECK(xl(r, &x) == 1 && x.keys[0].tag == OFL_TAG_ANY, "ether saddr: one key, any tag");
+	CHECK(ofl_pattern_build(&x.keys[0], &p, why, sizeof(why)) == 0 && p.n == 1 &&
+	      p.eth[1].has_vlan == 0 && bytes_eq(&p.eth[0].hdr.src_addr, smac, 6),
+	      "ether saddr: eth src is, has_vlan not masked");
+	/* vlan id 10 (ether type 8021q + tci & 0xfff == 10): tagged only */
+	r = b_rule(c);
+	b_be16(r, IR_BASE_LL, 12, IR_CMP_EQ, 0x8100);
+	b_cmp(r, op_masked(op_pl(IR_BASE_LL, 14, 2), vmask), IR_CMP_EQ, vid, 2);
+	b_verdict(r, IR_VERDICT_DROP, NULL);
+	CHECK(xl(r, &x) == 1 && x.keys[0].tag == OFL_TAG_ONE, "vlan id: tagged only (%s)", x.why);
+	CHECK(ofl_pattern_build(&x.keys[0], &p, why, sizeof(why)) == 0 && p.n == 2 &&
+	      p.eth[0].hdr.ether_type == rte_cpu_to_be_16(0x8100) &&
+	      p.eth[0].has_vlan == 1 &&
+	      p.vlan[0].hdr.vlan_tci == rte_cpu_to_be_16(10) &&
+	      p.vlan[1].hdr.vlan_tci == rte_cpu_to_be_16(0x0fff) &&
+	      p.vlan[1].hdr.eth_proto == 0,
+	      "vlan id: eth type 0x8100 has_vlan 1 / vlan tci spec 10 mask 0xfff");
+	/* ether type ip: the link layer sees a tag in place -> untagged only */
+	r = b_rule(c);
+	b_be16(r, IR_BASE_LL, 12, IR_CMP_EQ, 0x0800);
+	b_verdict(r, IR_VERDICT_DROP, NULL);
+	CHECK(xl(r, &x) == 1 && x.keys[0].tag == OFL_TAG_NONE,
+	      "ether type ip: untagged only");
+	/* meta protocol arp: untagged + tagged, no L3 item */
+	r = b_rule(c);
+	b_proto(r, 0x0806);
+	b_verdict(r, IR_VERDICT_DROP, NULL);
+	CHECK(xl(r, &x) == 2, "meta protocol arp: two keys");
+	for (uint32_t i = 0; i < x.n; i++)
+		CHECK(ofl_pattern_build(&x.keys[i], &p, why, sizeof(why)) == 0 &&
+		      p.n == (x.keys[i].tag == OFL_TAG_ONE ? 2u : 1u),
+		      "meta protocol arp: eth (/ vlan) only");
+	/* meta protocol 8021q (QinQ inner): refused */
+	r = b_rule(c);
+	b_proto(r, 0x8100);
+	b_verdict(r, IR_VERDICT_DROP, NULL);
+	CHECK(xl(r, &x) == -1 && strstr(x.why, "TPID") != NULL,
+	      "meta protocol vlan refused: %s", x.why);
+	/* vlan id 10 + ip saddr: tag in place and the network header after it */
+	r = b_rule(c);
+	b_be16(r, IR_BASE_LL, 12, IR_CMP_EQ, 0x8100);
+	b_cmp(r, op_masked(op_pl(IR_BASE_LL, 14, 2), vmask), IR_CMP_EQ, vid, 2);
+	b_proto(r, 0x0800);
+	{
+		const uint8_t a[4] = { 1, 2, 3, 4 };
+
+		b_cmp(r, op_pl(IR_BASE_NETWORK, 16, 4), IR_CMP_EQ, a, 4);
+	}
+	b_verdict(r, IR_VERDICT_DROP, NULL);
+	CHECK(xl(r, &x) == 1 && x.keys[0].tag == OFL_TAG_ONE, "vlan + ip daddr: one key");
+	CHECK(ofl_pattern_build(&x.keys[0], &p, why, sizeof(why)) == 0 && p.n == 3 &&
+	      p.vlan[0].hdr.eth_proto == rte_cpu_to_be_16(0x0800) &&
+	      p.l3[0].ipv4.hdr.dst_addr == rte_cpu_to_be_32(0x01020304),
+	      "vlan + ip daddr: eth / vlan tci 10 inner 0x0800 / ipv4 dst");
+	ofl_xlate_free(&x);
+	ir_ruleset_free(B);
+}
+
+static void
+test_refusals_and_folds(void)
+{
+	static const struct {
+		const char *what;
+		int kind;	/* 0 refused, 1 always true (1 key), 2 never */
+		const char *why;
+	} want[] = {
+		{ "meta length", 0, "meta length" },
+		{ "ipv4 options @nh,160,8", 0, "options" },
+		{ "th without l4proto", 0, "l4proto" },
+		{ "meta pkttype", 0, "pkttype" },
+		{ "ip6 l4proto hop-by-hop", 0, "extension header" },
+		{ "ll+14 untagged", 0, "untagged" },
+		{ "gre th", 0, "protocol 47" },
+		{ "iifname eth0", 1, NULL },
+		{ "iifname eth1", 2, NULL },
+		{ "meta mark 5", 2, NULL },
+		{ "meta mark 0", 1, NULL },
+		{ "meta iif eth0", 1, NULL },
+		{ "iifname eth*", 1, NULL },
+		{ "nfproto netdev", 1, NULL },
+		{ "ip saddr masked out of mask", 2, NULL },
+	};
+
+	for (unsigned int i = 0; i < RTE_DIM(want); i++) {
+		struct ir_table *t;
+		struct ir_chain *c;
+		struct ir_rule *r;
+		struct ofl_xlate x;
+		uint8_t v[IR_IFNAMSIZ] = { 0 };
+		int n;
+
+		b_new();
+		t = b_table("t");
+		c = b_base(t, "in", 0, IR_POLICY_ACCEPT);
+		r = b_rule(c);
+		switch (i) {
+		case 0:
+			v[3] = 100;
+			b_cmp(r, op_meta(IR_META_LEN), IR_CMP_GT, v, 4);
+			break;
+		case 1:
+			b_proto(r, 0x0800);
+			b_cmp(r, op_pl(IR_BASE_NETWORK, 20, 1), IR_CMP_EQ, v, 1);
+			break;
+		case 2:
+			b_be16(r, IR_BASE_TRANSPORT, 2, IR_CMP_EQ, 80);
+			break;
+		case 3:
+			b_cmp(r, op_meta(IR_META_PKTTYPE), IR_CMP_EQ, v, 1);
+			break;
+		case 4:
+			b_proto(r, 0x86dd);
+			b_l4(r, 0);
+			break;
+		case 5:
+			b_be16(r, IR_BASE_LL, 14, IR_CMP_EQ, 5);
+			break;
+		case 6:
+			b_proto(r, 0x0800);
+			b_l4(r, 47);
+			b_be16(r, IR_BASE_TRANSPORT, 2, IR_CMP_EQ, 0x0800);
+			break;
+		case 7:
+		case 8:
+			memcpy(v, i == 7 ? "eth0" : "eth1", 4);
+			b_cmp(r, op_meta(IR_META_IIFNAME), IR_CMP_EQ, v, IR_IFNAMSIZ);
+			break;
+		case 9:
+		case 10: {
+			uint32_t mk = i == 9 ? 5 : 0;
+
+			b_cmp(r, op_meta(IR_META_MARK), IR_CMP_EQ, &mk, 4);
+			break;
+		}
+		case 11: {
+			uint32_t id = 0;
+
+			b_cmp(r, op_meta(IR_META_IIF), IR_CMP_EQ, &id, 4);
+			break;
+		}
+		case 12:
+			memcpy(v, "eth", 3);
+			b_cmp(r, op_meta(IR_META_IIFNAME), IR_CMP_EQ, v, 3);
+			break;
+		case 13:
+			v[0] = 5;
+			b_cmp(r, op_meta(IR_META_NFPROTO), IR_CMP_EQ, v, 1);
+			break;
+		case 14: {
+			const uint8_t m[4] = { 0xff, 0xff, 0, 0 }, a[4] = { 10, 0, 0, 1 };
+
+			b_proto(r, 0x0800);
+			b_cmp(r, op_masked(op_pl(IR_BASE_NETWORK, 12, 4), m), IR_CMP_EQ,
+			      a, 4);
+			break;
+		}
+		}
+		b_verdict(r, IR_VERDICT_DROP, NULL);
+		n = xl(r, &x);
+		if (want[i].kind == 0)
+			CHECK(n == -1 && strstr(x.why, want[i].why) != NULL,
+			      "%s: refused naming '%s', got n=%d why '%s'", want[i].what,
+			      want[i].why, n, x.why);
+		else if (want[i].kind == 1)
+			CHECK(n == 1 && !x.never && x.keys[0].tag == OFL_TAG_ANY,
+			      "%s: folded to always-true, got n=%d never=%d", want[i].what,
+			      n, x.never);
+		else
+			CHECK(x.never && x.n == 0, "%s: never matches, got n=%d", want[i].what, n);
+		/* widened: a superset (refusals become fewer constraints) */
+		if (want[i].kind == 0) {
+			ofl_xlate_init(&x);
+			ofl_xlate_rule(&xcfg, r, true, &x);
+			CHECK(x.n >= 1 && !x.exact && x.why[0] != '\0',
+			      "%s: widened to %u key(s)", want[i].what, x.n);
+		}
+		ofl_xlate_free(&x);
+		ir_ruleset_free(B);
+	}
+}
+
+/* ---- brute force over one field -------------------------------------------- */
+
+/* how many keys match byte value v at key offset off (other bytes wild) */
+static unsigned int
+keys_matching(const struct ofl_xlate *x, unsigned int off, unsigned int len,
+	      uint32_t v)
+{
+	unsigned int n = 0;
+
+	for (uint32_t i = 0; i < x->n; i++) {
+		const struct ofl_key *k = &x->keys[i];
+		bool ok = true;
+
+		for (unsigned int b = 0; b < len; b++) {
+			uint8_t byte = (uint8_t)(v >> (8 * (len - 1 - b)));
+
+			if ((byte ^ k->v[off + b]) & k->m[off + b])
+				ok = false;
+		}
+		if (ok && k->range != OFL_RANGE_NONE) {
+			unsigned int ro = k->range == OFL_RANGE_SPORT ? OFL_K_TH : OFL_K_TH + 2;
+
+			if (ro == off && (v < k->rlo || v > k->rhi))
+				ok = false;
+		}
+		n += ok;
+	}
+	return n;
+}
+
+struct pfx_acc {
+	uint8_t lo, hi;
+	unsigned int hits[256];
+	unsigned int n;
+};
+
+static int
+pfx_cb(void *arg, const uint8_t *val, const uint8_t *mask, unsigned int len)
+{
+	struct pfx_acc *a = arg;
+
+	(void)len;
+	a->n++;
+	for (unsigned int v = 0; v < 256; v++)
+		if (((v ^ val[0]) & mask[0]) == 0)
+			a->hits[v]++;
+	return 0;
+}
+
+static void
+test_range_exhaustive(void)
+{
+	unsigned int bad = 0, maxn = 0;
+
+	/* every [lo, hi] on 8 bits: the prefixes are disjoint, their union is
+	 * the range, and there are at most 2*8 - 2 of them */
+	for (unsigned int lo = 0; lo < 256; lo++)
+		for (unsigned int hi = lo; hi < 256; hi++) {
+			struct pfx_acc a;
+			uint8_t l = (uint8_t)lo, h = (uint8_t)hi;
+
+			memset(&a, 0, sizeof(a));
+			ofl_range_prefixes(&l, &h, 1, pfx_cb, &a);
+			for (unsigned int v = 0; v < 256; v++)
+				if (a.hits[v] != (v >= lo && v <= hi))
+					bad++;
+			if (a.n > maxn)
+				maxn = a.n;
+		}
+	CHECK(bad == 0, "8-bit ranges: %u wrong values", bad);
+	CHECK(maxn <= 14, "8-bit ranges: at most 14 prefixes, saw %u", maxn);
+	/* 16 and 128 bits: full range is one wildcard prefix */
+	{
+		uint8_t lo[16] = { 0 }, hi[16];
+		struct pfx_acc a;
+
+		memset(hi, 0xff, sizeof(hi));
+		memset(&a, 0, sizeof(a));
+		CHECK(ofl_range_prefixes(lo, hi, 16, pfx_cb, &a) == 1,
+		      "128-bit full range: one prefix");
+		CHECK(ofl_range_prefixes(lo, hi, 2, pfx_cb, &a) == 1,
+		      "16-bit full range: one prefix");
+	}
+}
+
+/* tcp dport OP/range/set on a translation: brute force over all 65536 ports */
+static void
+check_port_rule(const char *what, struct ir_rule *r, bool (*in)(uint32_t),
+		unsigned int exp_keys_max)
+{
+	struct ofl_xlate x;
+	unsigned int bad = 0, dup = 0;
+	int n = xl(r, &x);
+
+	if (!CHECK(n > 0, "%s: translated (%s)", what, x.why)) {
+		ofl_xlate_free(&x);
+		return;
+	}
+	CHECK((unsigned int)n <= exp_keys_max, "%s: %d keys <= %u", what, n, exp_keys_max);
+	/* one L3/tag variant: keys of the first (v4, untagged) shape */
+	{
+		struct ofl_xlate v = x;
+		struct ofl_key *ks = malloc(x.n * sizeof(*ks));
+		uint32_t m = 0;
+
+		for (uint32_t i = 0; i < x.n; i++)
+			if (x.keys[i].tag == OFL_TAG_NONE &&
+			    x.keys[i].v[OFL_K_PROTO] == 0x08 && x.keys[i].v[OFL_K_PROTO + 1] == 0)
+				ks[m++] = x.keys[i];
+		v.keys = ks;
+		v.n = m;
+		for (uint32_t p = 0; p < 65536; p++) {
+			unsigned int k = keys_matching(&v, OFL_K_TH + 2, 2, p);
+
+			if ((k > 0) != in(p))
+				bad++;
+			if (k > 1)
+				dup++;
+		}
+		free(ks);
+	}
+	CHECK(bad == 0, "%s: %u ports wrong", what, bad);
+	CHECK(dup == 0, "%s: %u ports matched twice", what, dup);
+	ofl_xlate_free(&x);
+}
+
+static bool in_1000_2000(uint32_t p) { return p >= 1000 && p <= 2000; }
+static bool not_1000_2000(uint32_t p) { return !in_1000_2000(p); }
+static bool not_22(uint32_t p) { return p != 22; }
+static bool lt_1024(uint32_t p) { return p < 1024; }
+static bool gte_49152(uint32_t p) { return p >= 49152; }
+static bool in_set(uint32_t p) { return p == 22 || p == 80 || (p >= 8000 && p <= 8080); }
+static bool not_in_set(uint32_t p) { return !in_set(p); }
+
+static struct ir_rule *
+port_rule(struct ir_chain *c)
+{
+	struct ir_rule *r = b_rule(c);
+
+	b_proto(r, 0x0800);
+	b_l4(r, 6);
+	return r;
+}
+
+static void
+test_port_matches(void)
+{
+	struct ir_table *t;
+	struct ir_chain *c;
+	struct ir_rule *r;
+	const uint8_t lo[2] = { 0x03, 0xe8 }, hi[2] = { 0x07, 0xd0 };
+
+	b_new();
+	t = b_table("t");
+	c = b_base(t, "in", 0, IR_POLICY_ACCEPT);
+	r = port_rule(c);
+	b_range(r, op_pl(IR_BASE_TRANSPORT, 2, 2), lo, hi, 2, false);
+	b_verdict(r, IR_VERDICT_DROP, NULL);
+	check_port_rule("tcp dport 1000-2000", r, in_1000_2000, 2 * 30);
+	r = port_rule(c);
+	b_range(r, op_pl(IR_BASE_TRANSPORT, 2, 2), lo, hi, 2, true);
+	b_verdict(r, IR_VERDICT_DROP, NULL);
+	check_port_rule("tcp dport != 1000-2000", r, not_1000_2000, 64);
+	r = port_rule(c);
+	b_be16(r, IR_BASE_TRANSPORT, 2, IR_CMP_NEQ, 22);
+	b_verdict(r, IR_VERDICT_DROP, NULL);
+	check_port_rule("tcp dport != 22", r, not_22, 2 * 16);
+	r = port_rule(c);
+	b_be16(r, IR_BASE_TRANSPORT, 2, IR_CMP_LT, 1024);
+	b_verdict(r, IR_VERDICT_DROP, NULL);
+	check_port_rule("tcp dport < 1024", r, lt_1024, 2);
+	r = port_rule(c);
+	b_be16(r, IR_BASE_TRANSPORT, 2, IR_CMP_GTE, 49152);
+	b_verdict(r, IR_VERDICT_DROP, NULL);
+	check_port_rule("tcp dport >= 49152", r, gte_49152, 2);
+	{
+		const uint8_t fl[1] = { 2 };
+		struct ir_set *s = b_set(t, IR_SET_F_INTERVAL, 1, fl);
+		const uint8_t k1[2] = { 0, 22 }, k2[2] = { 0, 80 };
+		const uint8_t k3[2] = { 0x1f, 0x40 }, k3e[2] = { 0x1f, 0x90 };
+		struct ir_operand o = op_pl(IR_BASE_TRANSPORT, 2, 2);
+
+		b_elem(s, k1, NULL);
+		b_elem(s, k2, NULL);
+		b_elem(s, k3, k3e);
+		r = port_rule(c);
+		b_lookup(r, s, 1, &o, false);
+		b_verdict(r, IR_VERDICT_DROP, NULL);
+		check_port_rule("tcp dport { 22, 80, 8000-8080 }", r, in_set, 64);
+		r = port_rule(c);
+		b_lookup(r, s, 1, &o, true);
+		b_verdict(r, IR_VERDICT_DROP, NULL);
+		check_port_rule("tcp dport != { 22, 80, 8000-8080 }", r, not_in_set, 64);
+	}
+	/* with `last`: one key with a range */
+	{
+		struct ofl_xlate x;
+		struct ofl_pattern p;
+		char why[OFL_WHY_LEN];
+
+		r = port_rule(c);
+		b_range(r, op_pl(IR_BASE_TRANSPORT, 2, 2), lo, hi, 2, false);
+		b_verdict(r, IR_VERDICT_DROP, NULL);
+		xcfg.has_last = true;
+		CHECK(xl(r, &x) == 2 && x.keys[0].range == OFL_RANGE_DPORT &&
+		      x.keys[0].rlo == 1000 && x.keys[0].rhi == 2000,
+		      "range with last: one key per tag shape");
+		xcfg.has_last = false;
+		CHECK(x.n > 0 && ofl_pattern_build(&x.keys[0], &p, why, sizeof(why)) == 0 &&
+		      p.items[p.n - 1].last != NULL &&
+		      p.l4[0].tcp.hdr.dst_port == rte_cpu_to_be_16(1000) &&
+		      p.l4[2].tcp.hdr.dst_port == rte_cpu_to_be_16(2000) &&
+		      p.l4[1].tcp.hdr.dst_port == 0xffff,
+		      "range with last: tcp dst spec 1000 last 2000 mask 0xffff");
+		ofl_xlate_free(&x);
+	}
+	ir_ruleset_free(B);
+}
+
+static void
+test_sets_concat(void)
+{
+	struct ir_table *t;
+	struct ir_chain *c;
+	struct ir_rule *r;
+	struct ofl_xlate x;
+	const uint8_t fl[2] = { 4, 2 };
+	struct ir_set *s;
+	struct ir_operand ops[2];
+	uint8_t k[8] = { 0 };
+	unsigned int found = 0;
+
+	b_new();
+	t = b_table("t");
+	c = b_base(t, "in", 0, IR_POLICY_ACCEPT);
+	/* ip saddr . tcp dport { 1.1.1.1 . 80, 2.2.2.2 . 443 } */
+	s = b_set(t, 0, 2, fl);
+	k[0] = k[1] = k[2] = k[3] = 1;
+	k[4] = 0;
+	k[5] = 80;
+	b_elem(s, k, NULL);
+	k[0] = k[1] = k[2] = k[3] = 2;
+	k[4] = 0x01;
+	k[5] = 0xbb;
+	b_elem(s, k, NULL);
+	ops[0] = op_pl(IR_BASE_NETWORK, 12, 4);
+	ops[1] = op_pl(IR_BASE_TRANSPORT, 2, 2);
+	r = b_rule(c);
+	b_proto(r, 0x0800);
+	b_l4(r, 6);
+	b_lookup(r, s, 2, ops, false);
+	b_verdict(r, IR_VERDICT_DROP, NULL);
+	CHECK(xl(r, &x) == 4, "concat set of 2: 2 elements x 2 tag shapes, got %u", x.n);
+	for (uint32_t i = 0; i < x.n; i++) {
+		const struct ofl_key *kk = &x.keys[i];
+
+		if (kk->v[OFL_K_NH + 12] == 1 && kk->v[OFL_K_TH + 3] == 80 &&
+		    kk->m[OFL_K_NH + 15] == 0xff && kk->m[OFL_K_TH + 3] == 0xff)
+			found |= 1;
+		if (kk->v[OFL_K_NH + 12] == 2 && kk->v[OFL_K_TH + 2] == 1 &&
+		    kk->v[OFL_K_TH + 3] == 0xbb)
+			found |= 2;
+		if (kk->v[OFL_K_NH + 12] == 1 && kk->v[OFL_K_TH + 3] == 0xbb)
+			found |= 4;	/* a cross product would be wrong */
+	}
+	CHECK(found == 3, "concat set: element boxes, not a cross product (0x%x)", found);
+	ofl_xlate_free(&x);
+	/* too big for the expansion budget: refused, widened drops the set */
+	{
+		const uint8_t f1[1] = { 4 };
+		struct ir_set *big = b_set(t, 0, 1, f1);
+		struct ir_operand o = op_pl(IR_BASE_NETWORK, 12, 4);
+
+		for (unsigned int i = 0; i < 40; i++) {
+			uint8_t a[4] = { 10, 0, 0, (uint8_t)i };
+
+			b_elem(big, a, NULL);
+		}
+		r = b_rule(c);
+		b_proto(r, 0x0800);
+		b_lookup(r, big, 1, &o, false);
+		b_verdict(r, IR_VERDICT_DROP, NULL);
+		CHECK(xl(r, &x) == -1 && strstr(x.why, "more than") != NULL,
+		      "set of 40 x 2 shapes over 64: refused (%s)", x.why);
+		ofl_xlate_init(&x);
+		ofl_xlate_rule(&xcfg, r, true, &x);
+		CHECK(x.n == 2 && !x.exact && x.keys[0].m[OFL_K_NH + 12] == 0 &&
+		      x.keys[0].m[OFL_K_PROTO] == 0xff,
+		      "widened: the set dropped, meta protocol kept, %u keys", x.n);
+		ofl_xlate_free(&x);
+	}
+	ir_ruleset_free(B);
+}
+
+/* ---- a strict rte_flow matcher (the hardware model of ofl_items.h) ------- */
+
+enum { L_ETH, L_VLAN, L_IPV4, L_IPV6, L_TCP, L_UDP, L_SCTP, L_ICMP, L_ICMP6 };
+
+struct hlayer {
+	int type;
+	uint32_t off;
+	bool flag;		/* ETH has_vlan, VLAN has_more_vlan */
+};
+
+static int
+hw_parse(const uint8_t *f, uint32_t len, struct hlayer *l)
+{
+	int n = 0;
+	uint32_t pos = 14;
+	uint16_t type;
+
+	if (len < 14)
+		return 0;
+	type = (uint16_t)(f[12] << 8 | f[13]);
+	l[n++] = (struct hlayer){ L_ETH, 0, type == 0x8100 || type == 0x88a8 };
+	while ((type == 0x8100 || type == 0x88a8) && pos + 4 <= len && n < 4) {
+		uint16_t inner = (uint16_t)(f[pos + 2] << 8 | f[pos + 3]);
+
+		l[n++] = (struct hlayer){ L_VLAN, pos, inner == 0x8100 || inner == 0x88a8 };
+		type = inner;
+		pos += 4;
+	}
+	if (type == 0x0800 && pos + 20 <= len && (f[pos] >> 4) == 4 &&
+	    (f[pos] & 15) >= 5) {
+		uint16_t fo = (uint16_t)((f[pos + 6] & 0x1f) << 8 | f[pos + 7]);
+		uint8_t p = f[pos + 9];
+		uint32_t th = pos + (f[pos] & 15) * 4u;
+
+		l[n++] = (struct hlayer){ L_IPV4, pos, false };
+		/* L4 on offset-0 datagrams, first fragments included */
+		if (fo == 0 && th + 8 <= len) {
+			if (p == 6) l[n++] = (struct hlayer){ L_TCP, th, false };
+			else if (p == 17) l[n++] = (struct hlayer){ L_UDP, th, false };
+			else if (p == 132) l[n++] = (struct hlayer){ L_SCTP, th, false };
+			else if (p == 1) l[n++] = (struct hlayer){ L_ICMP, th, false };
+		}
+	} else if (type == 0x86dd && pos + 40 <= len) {
+		uint8_t p = f[pos + 6];
+
+		l[n++] = (struct hlayer){ L_IPV6, pos, false };
+		if (pos + 48 <= len) {
+			if (p == 6) l[n++] = (struct hlayer){ L_TCP, pos + 40, false };
+			else if (p == 17) l[n++] = (struct hlayer){ L_UDP, pos + 40, false };
+			else if (p == 132) l[n++] = (struct hlayer){ L_SCTP, pos + 40, false };
+			else if (p == 58) l[n++] = (struct hlayer){ L_ICMP6, pos + 40, false };
+		}
+	}
+	return n;
+}
+
+static bool
+hw_item(const struct rte_flow_item *it, const uint8_t *f, uint32_t len,
+	const struct hlayer *l)
+{
+	static const struct { int item, layer; unsigned int hl; } map[] = {
+		{ RTE_FLOW_ITEM_TYPE_ETH, L_ETH, 14 },
+		{ RTE_FLOW_ITEM_TYPE_VLAN, L_VLAN, 4 },
+		{ RTE_FLOW_ITEM_TYPE_IPV4, L_IPV4, 20 },
+		{ RTE_FLOW_ITEM_TYPE_IPV6, L_IPV6, 40 },
+		{ RTE_FLOW_ITEM_TYPE_TCP, L_TCP, 20 },
+		{ RTE_FLOW_ITEM_TYPE_UDP, L_UDP, 8 },
+		{ RTE_FLOW_ITEM_TYPE_SCTP, L_SCTP, 12 },
+		{ RTE_FLOW_ITEM_TYPE_ICMP, L_ICMP, 8 },
+		{ RTE_FLOW_ITEM_TYPE_ICMP6, L_ICMP6, 4 },
+	};
+	const uint8_t *s = it->spec, *m = it->mask, *la = it->last;
+	unsigned int hl = 0;
+
+	for (unsigned int i = 0; i < RTE_DIM(map); i++)
+		if ((int)it->type == map[i].item) {
+			if (l->type != map[i].layer)
+				return false;
+			hl = map[i].hl;
+		}
+	if (hl == 0 || s == NULL || m == NULL)
+		return hl != 0;
+	for (unsigned int b = 0; b < hl; b++) {
+		uint8_t fb = l->off + b < len ? f[l->off + b] : 0;
+
+		if (la != NULL && la[b] != s[b]) {
+			/* ranges only on 2-byte port fields: compare numerically */
+			uint32_t v = (uint32_t)(fb << 8 | f[l->off + b + 1]);
+			uint32_t lo = (uint32_t)(s[b] << 8 | s[b + 1]);
+			uint32_t hi = (uint32_t)(la[b] << 8 | la[b + 1]);
+
+			if ((b & 1) == 0 && (v < lo || v > hi))
+				return false;
+			b++;
+			continue;
+		}
+		if ((fb ^ s[b]) & m[b])
+			return false;
+	}
+	if (it->type == RTE_FLOW_ITEM_TYPE_ETH &&
+	    ((const struct rte_flow_item_eth *)m)->has_vlan &&
+	    ((const struct rte_flow_item_eth *)s)->has_vlan != l->flag)
+		return false;
+	return true;
+}
+
+static bool
+hw_match(const struct rte_flow_item *items, const uint8_t *f, uint32_t len)
+{
+	struct hlayer l[8];
+	int n = hw_parse(f, len, l), i = 0;
+
+	for (; items->type != RTE_FLOW_ITEM_TYPE_END; items++, i++)
+		if (i >= n || !hw_item(items, f, len, &l[i]))
+			return false;
+	return true;
+}
+
+/* ---- frames ------------------------------------------------------------------ */
+
+struct tframe {
+	uint8_t b[512];
+	uint32_t len;
+};
+
+struct fspec {
+	int tag;		/* 0 none, 1 8100, 2 88a8, 3 QinQ */
+	uint16_t vid;
+	int l3;			/* 0 ipv4, 1 ipv6, 2 arp */
+	uint8_t proto;
+	uint8_t sbyte;		/* last byte of the source address */
+	uint16_t sport, dport;
+	int frag;		/* 0 none, 1 first fragment, 2 later fragment */
+	bool hbh;		/* IPv6 hop-by-hop before the L4 header */
+	uint16_t pad;
+};
+
+static void
+put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void
+mk_frame(const struct fspec *s, struct tframe *f)
+{
+	static const uint8_t dst[6] = { 2, 0, 0, 0, 0, 0x10 }, src[6] = { 2, 0, 0, 0, 0, 0xaa };
+	uint8_t *p = f->b;
+	uint32_t pos = 12, l4len = 20 + s->pad;
+	uint16_t et = s->l3 == 0 ? 0x0800 : s->l3 == 1 ? 0x86dd : 0x0806;
+
+	memset(f, 0, sizeof(*f));
+	memcpy(p, dst, 6);
+	memcpy(p + 6, src, 6);
+	if (s->tag) {
+		put16(p + pos, s->tag == 2 ? 0x88a8 : 0x8100);
+		put16(p + pos + 2, s->vid);
+		pos += 4;
+		if (s->tag == 3) {
+			put16(p + pos, 0x8100);
+			put16(p + pos + 2, 7);
+			pos += 4;
+		}
+	}
+	put16(p + pos, et);
+	pos += 2;
+	if (s->l3 == 0) {
+		uint8_t *ip = p + pos;
+
+		ip[0] = 0x45;
+		put16(ip + 2, (uint16_t)(20 + l4len));
+		put16(ip + 6, s->frag == 1 ? 0x2000 : s->frag == 2 ? 0x0010 : 0);
+		ip[8] = 64;
+		ip[9] = s->proto;
+		ip[12] = 10; ip[15] = s->sbyte;
+		ip[16] = 10; ip[19] = 99;
+		pos += 20;
+	} else if (s->l3 == 1) {
+		uint8_t *ip = p + pos;
+
+		ip[0] = 0x60;
+		put16(ip + 4, (uint16_t)(l4len + (s->hbh ? 8 : 0)));
+		ip[6] = s->hbh ? 0 : s->proto;
+		ip[7] = 64;
+		ip[8] = 0x20; ip[9] = 0x01; ip[23] = s->sbyte;
+		ip[24] = 0x20; ip[25] = 0x01; ip[39] = 99;
+		pos += 40;
+		if (s->hbh) {
+			ip[40] = s->proto;
+			ip[41] = 0;
+			ip[42] = 1;	/* PadN */
+			ip[43] = 4;
+			pos += 8;
+		}
+	} else {
+		memset(p + pos, 0, 28);
+		put16(p + pos, 1);
+		put16(p + pos + 2, 0x0800);
+		p[pos + 4] = 6;
+		p[pos + 5] = 4;
+		pos += 28;
+		f->len = pos < 60 ? 60 : pos;
+		return;
+	}
+	put16(p + pos, s->sport);
+	put16(p + pos + 2, s->dport);
+	if (s->proto == 1 || s->proto == 58) {
+		p[pos] = (uint8_t)s->dport;
+		p[pos + 1] = 0;
+	}
+	if (s->proto == 6)
+		p[pos + 12] = 0x50;
+	pos += l4len;
+	f->len = pos < 60 ? 60 : pos;
+}
+
+static void
+rand_fspec(struct fspec *s)
+{
+	static const uint16_t ports[] = { 22, 80, 443, 1000, 1500, 8080 };
+	static const uint8_t protos[] = { 6, 6, 17, 1, 58 };
+
+	memset(s, 0, sizeof(*s));
+	s->tag = rand() % 5 == 0 ? 1 + rand() % 3 : 0;
+	s->vid = (uint16_t)(rand() % 2 ? 5 : 10);
+	s->l3 = rand() % 8 == 0 ? 2 : rand() % 3 == 0;
+	s->proto = protos[rand() % RTE_DIM(protos)];
+	if (s->l3 == 0 && s->proto == 58)
+		s->proto = 1;
+	if (s->l3 == 1 && s->proto == 1)
+		s->proto = 58;
+	s->sbyte = (uint8_t)(1 + rand() % 3);
+	s->sport = ports[rand() % RTE_DIM(ports)];
+	s->dport = ports[rand() % RTE_DIM(ports)];
+	s->frag = rand() % 10 == 0 ? 1 + rand() % 2 : 0;
+	s->hbh = s->l3 == 1 && rand() % 6 == 0;
+	s->pad = (uint16_t)(rand() % 3 == 0 ? 200 : 0);
+}
+
+/* ---- random rulesets ----------------------------------------------------------- */
+
+static void
+rand_match(struct ir_table *t, struct ir_rule *r)
+{
+	uint16_t ports[] = { 22, 80, 443, 1000 };
+	uint16_t p = ports[rand() % 4];
+
+	switch (rand() % 15) {
+	case 0: {	/* ip saddr 10.0.0.X[/31] */
+		uint8_t a[4] = { 10, 0, 0, (uint8_t)(1 + rand() % 3) };
+		const uint8_t m31[4] = { 0xff, 0xff, 0xff, 0xfe };
+		struct ir_operand o = op_pl(IR_BASE_NETWORK, 12, 4);
+
+		b_proto(r, 0x0800);
+		if (rand() % 2) {
+			o = op_masked(o, m31);
+			a[3] &= 0xfe;
+		}
+		b_cmp(r, o, IR_CMP_EQ, a, 4);
+		break;
+	}
+	case 1: {	/* ip6 saddr ::X (last byte) */
+		uint8_t v = (uint8_t)(1 + rand() % 3);
+
+		b_proto(r, 0x86dd);
+		b_cmp(r, op_pl(IR_BASE_NETWORK, 23, 1), IR_CMP_EQ, &v, 1);
+		break;
+	}
+	case 2:		/* tcp dport P (both families) */
+		b_l4(r, 6);
+		b_be16(r, IR_BASE_TRANSPORT, 2, IR_CMP_EQ, p);
+		break;
+	case 3: {	/* th dport range */
+		uint8_t lo[2], hi[2];
+		uint16_t a = ports[rand() % 4], b = ports[rand() % 4];
+
+		if (a > b) { uint16_t x = a; a = b; b = x; }
+		put16(lo, a);
+		put16(hi, b);
+		b_l4(r, rand() % 2 ? 6 : 17);
+		b_range(r, op_pl(IR_BASE_TRANSPORT, 2, 2), lo, hi, 2, rand() % 4 == 0);
+		break;
+	}
+	case 4:
+		b_proto(r, 0x0800);
+		b_l4(r, 6);
+		b_be16(r, IR_BASE_TRANSPORT, 2, IR_CMP_NEQ, p);
+		break;
+	case 5:
+		b_l4(r, 17);
+		break;
+	case 6: {	/* vlan id */
+		const uint8_t vm[2] = { 0x0f, 0xff };
+		uint8_t v[2] = { 0, (uint8_t)(rand() % 2 ? 5 : 10) };
+
+		b_be16(r, IR_BASE_LL, 12, IR_CMP_EQ, 0x8100);
+		b_cmp(r, op_masked(op_pl(IR_BASE_LL, 14, 2), vm), IR_CMP_EQ, v, 2);
+		break;
+	}
+	case 7:		/* ether type ip (tag in place) */
+		b_be16(r, IR_BASE_LL, 12, IR_CMP_EQ, 0x0800);
+		break;
+	case 8: {	/* meta length > 100: no translation */
+		uint32_t l = 100;
+
+		b_cmp(r, op_meta(IR_META_LEN), IR_CMP_GT, &l, 4);
+		break;
+	}
+	case 9: {	/* ip saddr { 10.0.0.1, 10.0.0.3 } */
+		const uint8_t f1[1] = { 4 };
+		struct ir_set *s = b_set(t, 0, 1, f1);
+		const uint8_t a1[4] = { 10, 0, 0, 1 }, a3[4] = { 10, 0, 0, 3 };
+		struct ir_operand o = op_pl(IR_BASE_NETWORK, 12, 4);
+
+		b_elem(s, a1, NULL);
+		b_elem(s, a3, NULL);
+		b_proto(r, 0x0800);
+		b_lookup(r, s, 1, &o, rand() % 3 == 0);
+		break;
+	}
+	case 10: {	/* meta mark 1 (only after a software `meta mark set`) */
+		uint32_t m = 1;
+
+		b_cmp(r, op_meta(IR_META_MARK), IR_CMP_EQ, &m, 4);
+		break;
+	}
+	case 11: {	/* iifname */
+		uint8_t n[IR_IFNAMSIZ] = { 0 };
+
+		memcpy(n, rand() % 2 ? "eth0" : "eth1", 4);
+		b_cmp(r, op_meta(IR_META_IIFNAME), IR_CMP_EQ, n, IR_IFNAMSIZ);
+		break;
+	}
+	case 12:	/* meta protocol ip6 */
+		b_proto(r, 0x86dd);
+		break;
+	case 13: {	/* icmp type echo-request / icmpv6 echo-request */
+		uint8_t v = 8;
+
+		if (rand() % 2) {
+			b_proto(r, 0x0800);
+			b_l4(r, 1);
+		} else {
+			v = 128;
+			b_proto(r, 0x86dd);
+			b_l4(r, 58);
+		}
+		b_cmp(r, op_pl(IR_BASE_TRANSPORT, 0, 1), IR_CMP_EQ, &v, 1);
+		break;
+	}
+	default: {	/* tcp sport P . dport: concat set */
+		const uint8_t fl[2] = { 2, 2 };
+		struct ir_set *s = b_set(t, 0, 2, fl);
+		uint8_t k[8] = { 0 };
+		struct ir_operand ops[2] = { op_pl(IR_BASE_TRANSPORT, 0, 2),
+					     op_pl(IR_BASE_TRANSPORT, 2, 2) };
+
+		put16(k, 80);
+		put16(k + 4, 443);
+		b_elem(s, k, NULL);
+		put16(k, 1000);
+		put16(k + 4, 22);
+		b_elem(s, k, NULL);
+		b_l4(r, 6);
+		b_lookup(r, s, 2, ops, false);
+		break;
+	}
+	}
+}
+
+static void
+rand_ruleset(void)
+{
+	struct ir_table *t;
+	struct ir_chain *in, *in2 = NULL, *sub;
+	unsigned int nr = 1 + rand() % 7;
+
+	b_new();
+	t = b_table("t");
+	in = b_base(t, "in", 0, rand() % 3 == 0 ? IR_POLICY_DROP : IR_POLICY_ACCEPT);
+	if (rand() % 3 == 0)
+		in2 = b_base(t, "in2", 10, rand() % 2 ? IR_POLICY_DROP : IR_POLICY_ACCEPT);
+	sub = b_chain(t, "sub");
+	{
+		struct ir_rule *r = b_rule(sub);
+
+		rand_match(t, r);
+		b_verdict(r, rand() % 2 ? IR_VERDICT_DROP : IR_VERDICT_ACCEPT, NULL);
+	}
+	for (int pass = 0; pass < (in2 ? 2 : 1); pass++) {
+		struct ir_chain *c = pass ? in2 : in;
+
+		for (unsigned int i = 0; i < (pass ? 1 + nr / 2 : nr); i++) {
+			struct ir_rule *r = b_rule(c);
+			unsigned int nm = 1 + rand() % 2;
+
+			for (unsigned int m = 0; m < nm; m++)
+				rand_match(t, r);
+			switch (rand() % 9) {
+			case 0:
+			case 1:
+			case 2:
+				if (rand() % 2)
+					b_stmt(r, IR_STMT_COUNTER);
+				b_verdict(r, IR_VERDICT_DROP, NULL);
+				break;
+			case 3:
+			case 4:
+				if (rand() % 2)
+					b_stmt(r, IR_STMT_COUNTER);
+				b_verdict(r, IR_VERDICT_ACCEPT, NULL);
+				break;
+			case 5:
+				b_stmt(r, IR_STMT_COUNTER);
+				break;
+			case 6:
+				b_mark_set(r, 1);
+				break;
+			case 7:
+				b_verdict(r, IR_VERDICT_JUMP, sub);
+				break;
+			default:
+				break;		/* no effect */
+			}
+		}
+	}
+}
+
+/* ---- the planner against the interpreter ----------------------------------------- */
+
+static unsigned int fake_validate_refuse;	/* bit per item type refused */
+
+static int
+fake_validate(uint16_t port_id, const struct rte_flow_attr *attr,
+	      const struct rte_flow_item pattern[],
+	      const struct rte_flow_action actions[], struct rte_flow_error *error)
+{
+	(void)port_id;
+	(void)attr;
+	(void)actions;
+	for (; pattern->type != RTE_FLOW_ITEM_TYPE_END; pattern++)
+		if (fake_validate_refuse & (1u << pattern->type))
+			return rte_flow_error_set(error, ENOTSUP,
+						  RTE_FLOW_ERROR_TYPE_ITEM, pattern,
+						  "fake: item not supported");
+	return 0;
+}
+
+static struct ofl_flow_ops fake_ops = { .validate = fake_validate };
+
+struct profile {
+	const char *name;
+	struct ofl_caps caps;
+	unsigned int refuse;
+};
+
+static const struct profile profiles[] = {
+	{ "rich", { 64, 512, true, true, false, false, false }, 0 },
+	{ "ranges", { 64, 512, true, true, true, false, false }, 0 },
+	{ "nopriority", { 1, 512, true, true, false, false, false }, 0 },
+	{ "twolevels", { 2, 512, true, false, false, false, false }, 0 },
+	{ "smalltable", { 64, 6, true, true, false, false, false }, 0 },
+	{ "nomark", { 64, 512, false, true, false, false, false }, 0 },
+	{ "noipv6", { 64, 512, true, true, false, false, false },
+	  1u << RTE_FLOW_ITEM_TYPE_IPV6 },
+};
+
+static int
+disp_of(const struct interp_result *r)
+{
+	return r->disp == INTERP_ACCEPT ? 1000 + r->out_port :
+	       r->disp == INTERP_FWD ? 2000 + r->out_port : (int)r->disp;
+}
+
+static int
+run_ref(const struct fp_ruleset *fp, const struct tframe *f, bool resume,
+	uint32_t hook, uint32_t rule)
+{
+	static const struct rte_ether_addr mac = { .addr_bytes = { 2, 0, 0, 0, 0, 0x10 } };
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	struct interp_result res;
+	struct pkt_view v;
+	int d;
+
+	if (m == NULL)
+		abort();
+	memcpy(rte_pktmbuf_append(m, (uint16_t)f->len), f->b, f->len);
+	pkt_view_parse(m, &mac, &v);
+	if (resume)
+		interp_run_from(fp, 0, 0, m, &v, hook, rule, 0, &res);
+	else
+		interp_run(fp, 0, 0, m, &v, &res);
+	d = disp_of(&res);
+	for (unsigned int i = 0; i < res.n_extra; i++)
+		rte_pktmbuf_free(res.extra[i].m);
+	rte_pktmbuf_free(m);
+	return d;
+}
+
+/* the fate of frame f through the plan's hardware rules, then software */
+static int
+run_hw(const struct ofl_plan *plan, const struct fp_ruleset *fp,
+       const struct tframe *f, bool newest, bool *ambiguous_ok, int ref)
+{
+	const struct ofl_port_plan *pp = &plan->ports[0];
+	uint32_t best = UINT32_MAX;
+	int out = -1;
+
+	*ambiguous_ok = true;
+	for (uint32_t i = 0; i < pp->nentries; i++) {
+		const struct ofl_entry *e = &pp->entries[i];
+		struct rte_flow_attr attr;
+		struct ofl_pattern pat;
+		struct ofl_actions act;
+		char why[OFL_WHY_LEN];
+		int d;
+
+		if (e->prio > best)
+			continue;
+		if (ofl_entry_flow(pp, e, &attr, &pat, &act, why, sizeof(why)) < 0 ||
+		    !hw_match(pat.items, f->b, f->len))
+			continue;
+		if (e->fate == OFL_FATE_DROP) {
+			d = (int)INTERP_DROP;
+		} else {
+			struct ofl_mark_ent me = ofl_mark_resolve(plan->marks, e->mark);
+
+			if (e->mark == 0 || me.kind == OFL_MARK_NONE || me.port_idx != 0)
+				d = run_ref(fp, f, false, 0, 0);
+			else
+				d = run_ref(fp, f, true, me.hook_idx, me.rule_idx);
+		}
+		if (e->prio < best) {
+			best = e->prio;
+			out = d;
+		} else if (d != ref) {
+			/* a tie at one level: either rule may win */
+			*ambiguous_ok = false;
+			if (newest)
+				out = d;
+		}
+	}
+	if (best == UINT32_MAX)
+		out = run_ref(fp, f, false, 0, 0);
+	return out;
+}
+
+static void
+print_ruleset_plan(const struct ofl_plan *plan)
+{
+	ir_print(stderr, plan->ir, IR_PRINT_HANDLES);
+	ofl_plan_print(stderr, plan, getenv("OFL_TEST_ENTRIES") != NULL);
+}
+
+static void
+test_bruteforce(unsigned int n_rulesets, unsigned int n_frames)
+{
+	unsigned int wrong = 0, ties = 0, plans = 0, hw_entries = 0, hw_rules = 0;
+	unsigned int shown = 0;
+
+	srand(12345);
+	for (unsigned int rsi = 0; rsi < n_rulesets; rsi++) {
+		struct fp_ruleset *fp;
+		struct tframe frames[64];
+		int ref[64];
+		unsigned int nf = n_frames < 64 ? n_frames : 64;
+
+		rand_ruleset();
+		fp = build_fp();
+		for (unsigned int i = 0; i < nf; i++) {
+			struct fspec s;
+
+			rand_fspec(&s);
+			mk_frame(&s, &frames[i]);
+			ref[i] = run_ref(fp, &frames[i], false, 0, 0);
+		}
+		for (unsigned int pi = 0; pi < RTE_DIM(profiles); pi++) {
+			struct ofl_port_cfg pc;
+			struct ofl_opts o = { .mode = OFL_MODE_AUTO, .ops = &fake_ops };
+			struct ofl_ctx *ctx;
+			struct ofl_plan *plan;
+			bool bad = false;
+
+			memset(&pc, 0, sizeof(pc));
+			pc.port_idx = 0;
+			pc.n_rxq = 1;
+			strcpy(pc.name, "eth0");
+			pc.caps = profiles[pi].caps;
+			fake_validate_refuse = profiles[pi].refuse;
+			if (ofl_ctx_create(&o, &pc, 1, &ctx) < 0 ||
+			    ofl_plan_build(ctx, B, fp, NULL, NULL, NULL, &plan) < 0) {
+				CHECK(false, "plan build failed");
+				continue;
+			}
+			plans++;
+			hw_entries += plan->ports[0].nentries;
+			for (uint32_t r = 0; r < plan->ports[0].nrules; r++)
+				hw_rules += plan->ports[0].rules[r].where == OFL_WHERE_HW;
+			CHECK(plan->ports[0].nentries <= profiles[pi].caps.budget,
+			      "%s: %u entries within the budget %u", profiles[pi].name,
+			      plan->ports[0].nentries, profiles[pi].caps.budget);
+			CHECK(plan->ports[0].levels <= profiles[pi].caps.n_prio,
+			      "%s: %u levels within %u", profiles[pi].name,
+			      plan->ports[0].levels, profiles[pi].caps.n_prio);
+			for (unsigned int i = 0; i < nf; i++) {
+				for (int tie = 0; tie < 2; tie++) {
+					bool amb;
+					int d = run_hw(plan, fp, &frames[i], tie, &amb, ref[i]);
+
+					if (!amb)
+						ties++;
+					if (d != ref[i]) {
+						wrong++;
+						bad = true;
+						if (shown < 3) {
+							fprintf(stderr, "frame %u (tie %d): software %d, with hardware %d:", i, tie, ref[i], d);
+							for (uint32_t b = 0; b < frames[i].len && b < 64; b++)
+								fprintf(stderr, " %02x", frames[i].b[b]);
+							fputc('\n', stderr);
+						}
+					}
+				}
+			}
+			if (bad && shown++ < 3) {
+				fprintf(stderr, "ruleset %u profile %s: wrong fate; plan:\n",
+					rsi, profiles[pi].name);
+				print_ruleset_plan(plan);
+			}
+			ofl_plan_free(ctx, plan);
+			ofl_ctx_free(ctx);
+		}
+		fp_ruleset_free(fp);
+		ir_ruleset_free(B);
+	}
+	fake_validate_refuse = 0;
+	CHECK(wrong == 0, "brute force: %u wrong fates over %u plans", wrong, plans);
+	CHECK(ties == 0, "brute force: %u equal-priority overlaps with different fates",
+	      ties);
+	CHECK(hw_entries > plans && hw_rules > plans / 2,
+	      "brute force: plans use hardware (%u entries, %u hardware rules, %u plans)",
+	      hw_entries, hw_rules, plans);
+	printf("offload: brute force: %u plans, %u hardware rules, %u rules decided in hardware\n",
+	       plans, hw_entries, hw_rules);
+}
+
+/* ---- planner details ------------------------------------------------------------ */
+
+static struct ofl_ctx *
+mk_ctx(const struct ofl_caps *caps, const struct ofl_flow_ops *ops,
+       enum ofl_mode mode, uint32_t budget)
+{
+	struct ofl_port_cfg pc;
+	struct ofl_opts o = { .mode = mode, .ops = ops ? ops : &fake_ops,
+			      .budget = budget };
+	struct ofl_ctx *ctx;
+
+	memset(&pc, 0, sizeof(pc));
+	pc.port_id = 7;
+	pc.port_idx = 0;
+	pc.n_rxq = 1;
+	strcpy(pc.name, "eth0");
+	pc.caps = *caps;
+	if (ofl_ctx_create(&o, &pc, 1, &ctx) < 0)
+		abort();
+	return ctx;
+}
+
+static void
+test_plan_forms_and_marks(void)
+{
+	struct ofl_caps caps = { 16, 512, true, true, false, false, false };
+	struct ir_table *t;
+	struct ir_chain *in, *in2;
+	struct ir_rule *r;
+	struct fp_ruleset *fp;
+	struct ofl_ctx *ctx;
+	struct ofl_plan *plan;
+	const struct ofl_port_plan *pp;
+	uint32_t l = 100;
+	static const struct { uint8_t where, form; } want[] = {
+		{ OFL_WHERE_HW, OFL_FORM_DROP },	/* tcp dport 22 counter drop */
+		{ OFL_WHERE_HW, OFL_FORM_ACCEPT },	/* udp dport 53 accept */
+		{ OFL_WHERE_PARTIAL, OFL_FORM_PARTIAL },/* tcp dport 80 limit accept */
+		{ OFL_WHERE_SW, OFL_FORM_PUNT },	/* meta length > 100 tcp dport 443 drop */
+		{ OFL_WHERE_PARTIAL, OFL_FORM_PARTIAL },/* ip saddr counter */
+		{ OFL_WHERE_HW, OFL_FORM_NEVER },	/* meta mark 5 drop */
+		{ OFL_WHERE_HW, OFL_FORM_NOOP },	/* ip saddr (nothing) */
+		{ OFL_WHERE_HW, OFL_FORM_DROP },	/* hook 1: tcp dport 23 drop */
+	};
+	char err[512];
+
+	b_new();
+	t = b_table("t");
+	in = b_base(t, "in", 0, IR_POLICY_ACCEPT);
+	in->flags |= IR_CHAIN_F_OFFLOAD;
+	in2 = b_base(t, "in2", 10, IR_POLICY_ACCEPT);
+	r = b_rule(in);
+	b_l4(r, 6);
+	b_be16(r, IR_BASE_TRANSPORT, 2, IR_CMP_EQ, 22);
+	b_stmt(r, IR_STMT_COUNTER);
+	b_verdict(r, IR_VERDICT_DROP, NULL);
+	r = b_rule(in);
+	b_l4(r, 17);
+	b_be16(r, IR_BASE_TRANSPORT, 2, IR_CMP_EQ, 53);
+	b_verdict(r, IR_VERDICT_ACCEPT, NULL);
+	r = b_rule(in);
+	b_l4(r, 6);
+	b_be16(r, IR_BASE_TRANSPORT, 2, IR_CMP_EQ, 80);
+	b_limit(r);
+	b_verdict(r, IR_VERDICT_ACCEPT, NULL);
+	r = b_rule(in);
+	b_cmp(r, op_meta(IR_META_LEN), IR_CMP_GT, &l, 4);
+	b_l4(r, 6);
+	b_be16(r, IR_BASE_TRANSPORT, 2, IR_CMP_EQ, 443);
+	b_verdict(r, IR_VERDICT_DROP, NULL);
+	r = b_rule(in);
+	{
+		const uint8_t a[4] = { 10, 0, 0, 1 };
+
+		b_proto(r, 0x0800);
+		b_cmp(r, op_pl(IR_BASE_NETWORK, 12, 4), IR_CMP_EQ, a, 4);
+		b_stmt(r, IR_STMT_COUNTER);
+	}
+	r = b_rule(in);
+	{
+		uint32_t m = 5;
+
+		b_cmp(r, op_meta(IR_META_MARK), IR_CMP_EQ, &m, 4);
+		b_verdict(r, IR_VERDICT_DROP, NULL);
+	}
+	r = b_rule(in);
+	{
+		const uint8_t a[4] = { 10, 0, 0, 2 };
+
+		b_proto(r, 0x0800);
+		b_cmp(r, op_pl(IR_BASE_NETWORK, 12, 4), IR_CMP_EQ, a, 4);
+	}
+	r = b_rule(in2);
+	b_l4(r, 6);
+	b_be16(r, IR_BASE_TRANSPORT, 2, IR_CMP_EQ, 23);
+	b_verdict(r, IR_VERDICT_DROP, NULL);
+	fp = build_fp();
+	ctx = mk_ctx(&caps, NULL, OFL_MODE_AUTO, 0);
+	CHECK(ofl_plan_build(ctx, B, fp, NULL, NULL, NULL, &plan) == 0, "plan");
+	pp = &plan->ports[0];
+	CHECK(pp->nrules == RTE_DIM(want), "8 rules on eth0, got %u", pp->nrules);
+	for (unsigned int i = 0; i < pp->nrules && i < RTE_DIM(want); i++)
+		CHECK(pp->rules[i].where == want[i].where && pp->rules[i].form == want[i].form,
+		      "rule %u: %s/%s, got %s/%s (%s)", i, ofl_where_name(want[i].where),
+		      ofl_form_name(want[i].form), ofl_where_name(pp->rules[i].where),
+		      ofl_form_name(pp->rules[i].form), pp->rules[i].why);
+	CHECK(pp->rules[0].count && !pp->rules[2].count, "COUNT feeds exact rules only");
+	CHECK(strstr(pp->rules[2].why, "limit") != NULL, "partial names the limit: %s",
+	      pp->rules[2].why);
+	CHECK(strstr(pp->rules[3].why, "meta length") != NULL, "punt names meta length: %s",
+	      pp->rules[3].why);
+	/* marks resolve to the resume points */
+	{
+		struct ofl_mark_ent a = ofl_mark_resolve(plan->marks, pp->rules[1].mark);
+		struct ofl_mark_ent p = ofl_mark_resolve(plan->marks, pp->rules[2].mark);
+		struct ofl_mark_ent u = ofl_mark_resolve(plan->marks, pp->rules[3].mark);
+		struct ofl_mark_ent none = ofl_mark_resolve(plan->marks, 0);
+		struct ofl_mark_ent far = ofl_mark_resolve(plan->marks,
+							   plan->marks->base + plan->marks->n);
+
+		CHECK(a.kind == OFL_MARK_ACCEPT && a.hook_idx == 1 && a.rule_idx == 0,
+		      "exact accept in hook 0 resumes at hook 1 rule 0 (%u %u %u)",
+		      a.kind, a.hook_idx, a.rule_idx);
+		CHECK(p.kind == OFL_MARK_PARTIAL && p.hook_idx == 0 && p.rule_idx == 2,
+		      "partial: hook 0 rule 2");
+		CHECK(u.kind == OFL_MARK_PUNT && u.hook_idx == 0 && u.rule_idx == 3,
+		      "punt: hook 0 rule 3");
+		CHECK(none.kind == OFL_MARK_NONE && far.kind == OFL_MARK_NONE,
+		      "unknown marks: run everything");
+	}
+	/* the tail: every base chain accepted -> resume past the last hook */
+	{
+		const struct ofl_entry *tail = &pp->entries[pp->nentries - 1];
+		struct ofl_mark_ent te = ofl_mark_resolve(plan->marks, tail->mark);
+
+		CHECK(tail->rule == OFL_ENTRY_TAIL && te.kind == OFL_MARK_ACCEPT &&
+		      te.hook_idx == 2, "tail: all accepted, hook 2 (= n_hooks)");
+		CHECK(tail->prio == pp->levels - 1, "tail on the last level");
+	}
+	/* guards: IPv4 fragments and IPv6 extension headers, before rule 0 */
+	{
+		unsigned int g = 0;
+
+		for (uint32_t i = 0; i < pp->nentries; i++)
+			g += pp->entries[i].rule == OFL_ENTRY_GUARD;
+		CHECK(g == 38, "38 guard entries (5 ext hdrs x 2 + 14 fragment prefixes x 2), got %u", g);
+		CHECK(pp->entries[0].rule == OFL_ENTRY_GUARD, "guards come first");
+	}
+	CHECK(ofl_plan_require(plan, err, sizeof(err)) == -EOPNOTSUPP &&
+	      strstr(err, "handle") != NULL && strstr(err, "limit") != NULL,
+	      "require names the limit rule: %s", err);
+	ofl_plan_print(stdout, plan, false);
+	ofl_plan_free(ctx, plan);
+	ofl_ctx_free(ctx);
+	/* --offload off: nothing in hardware */
+	ctx = mk_ctx(&caps, NULL, OFL_MODE_OFF, 0);
+	CHECK(ofl_plan_build(ctx, B, fp, NULL, NULL, NULL, &plan) == 0 &&
+	      plan->ports[0].nentries == 0 && plan->marks == NULL,
+	      "offload off: no hardware rules");
+	ofl_plan_free(ctx, plan);
+	ofl_ctx_free(ctx);
+	fp_ruleset_free(fp);
+	ir_ruleset_free(B);
+}
+
+static void
+test_nopriority(void)
+{
+	struct ofl_caps caps = { 1, 512, true, true, false, false, false };
+	struct ir_table *t;
+	struct ir_chain *in;
+	struct ir_rule *r;
+	struct fp_ruleset *fp;
+	struct ofl_ctx *ctx;
+	struct ofl_plan *plan;
+	const struct ofl_port_plan *pp;
+	const uint8_t a1[4] = { 10, 0, 0, 1 }, a2[4] = { 10, 0, 0, 2 };
+
+	b_new();
+	t = b_table("t");
+	in = b_base(t, "in", 0, IR_POLICY_ACCEPT);
+	/* ip saddr 10.0.0.1 drop; tcp dport 22 accept; ip saddr 10.0.0.2 drop;
+	 * udp dport 53 drop; meta protocol arp accept */
+	r = b_rule(in);
+	b_proto(r, 0x0800);
+	b_cmp(r, op_pl(IR_BASE_NETWORK, 12, 4), IR_CMP_EQ, a1, 4);
+	b_verdict(r, IR_VERDICT_DROP, NULL);
+	r = b_rule(in);
+	b_proto(r, 0x0800);
+	b_l4(r, 6);
+	b_be16(r, IR_BASE_TRANSPORT, 2, IR_CMP_EQ, 22);
+	b_verdict(r, IR_VERDICT_ACCEPT, NULL);
+	r = b_rule(in);
+	b_proto(r, 0x0800);
+	b_cmp(r, op_pl(IR_BASE_NETWORK, 12, 4), IR_CMP_EQ, a2, 4);
+	b_verdict(r, IR_VERDICT_DROP, NULL);
+	r = b_rule(in);
+	b_proto(r, 0x86dd);
+	b_l4(r, 17);
+	b_be16(r, IR_BASE_TRANSPORT, 2, IR_CMP_EQ, 53);
+	b_verdict(r, IR_VERDICT_DROP, NULL);
+	r = b_rule(in);
+	b_proto(r, 0x0806);
+	b_verdict(r, IR_VERDICT_ACCEPT, NULL);
+	fp = build_fp();
+	ctx = mk_ctx(&caps, NULL, OFL_MODE_AUTO, 0);
+	CHECK(ofl_plan_build(ctx, B, fp, NULL, NULL, NULL, &plan) == 0, "plan");
+	pp = &plan->ports[0];
+	CHECK(pp->levels <= 1, "one level");
+	CHECK(pp->rules[0].form == OFL_FORM_DROP, "first rule placed");
+	CHECK(pp->rules[1].form == OFL_FORM_SW, "tcp/22 accept overlaps 10.0.0.1 drop: unplaced (%s)",
+	      pp->rules[1].why);
+	CHECK(pp->rules[2].form == OFL_FORM_SW,
+	      "10.0.0.2 drop overlaps the unplaced tcp/22: unplaced (%s)", pp->rules[2].why);
+	CHECK(pp->rules[3].form == OFL_FORM_DROP,
+	      "ipv6 udp/53 drop is disjoint from everything before: placed (%s)",
+	      pp->rules[3].why);
+	CHECK(pp->rules[4].form == OFL_FORM_ACCEPT, "arp accept disjoint: placed (%s)",
+	      pp->rules[4].why);
+	ofl_plan_free(ctx, plan);
+	ofl_ctx_free(ctx);
+	fp_ruleset_free(fp);
+	ir_ruleset_free(B);
+}
+
+static uint64_t
+hits_fn(void *arg, uint16_t port_idx, const struct ofl_rule_ref *r)
+{
+	const uint32_t *hot = arg;
+
+	(void)port_idx;
+	return r->rule_idx == *hot ? 1000000 : r->rule_idx;
+}
+
+static void
+test_budget_hits(void)
+{
+	struct ofl_caps caps = { 16, 60, true, true, false, false, false };
+	struct ir_table *t;
+	struct ir_chain *in;
+	struct fp_ruleset *fp;
+	const uint8_t fl[1] = { 2 };
+	struct ofl_ctx *ctx;
+
+	b_new();
+	t = b_table("t");
+	in = b_base(t, "in", 0, IR_POLICY_ACCEPT);
+	/* three rules "ip ... tcp dport { 8 ports } drop": 16 entries each */
+	for (unsigned int i = 0; i < 3; i++) {
+		struct ir_set *s = b_set(t, 0, 1, fl);
+		struct ir_operand o = op_pl(IR_BASE_TRANSPORT, 2, 2);
+		struct ir_rule *r = b_rule(in);
+
+		for (unsigned int p = 0; p < 8; p++) {
+			uint8_t k[2];
+
+			put16(k, (uint16_t)(1000 * (i + 1) + p * 3));
+			b_elem(s, k, NULL);
+		}
+		b_proto(r, 0x0800);
+		b_l4(r, 6);
+		b_lookup(r, s, 1, &o, false);
+		b_verdict(r, IR_VERDICT_DROP, NULL);
+	}
+	fp = build_fp();
+	ctx = mk_ctx(&caps, NULL, OFL_MODE_AUTO, 0);
+	for (uint32_t hot = 0; hot < 3; hot++) {
+		struct ofl_plan *plan;
+		const struct ofl_port_plan *pp;
+
+		CHECK(ofl_plan_build(ctx, B, fp, NULL, hits_fn, &hot, &plan) == 0, "plan");
+		pp = &plan->ports[0];
+		CHECK(pp->nentries <= 60, "within budget: %u", pp->nentries);
+		CHECK(pp->rules[hot].form == OFL_FORM_DROP,
+		      "hot rule %u in full (%s)", hot, pp->rules[hot].why);
+		for (uint32_t i = 0; i < 3; i++)
+			if (i != hot && i < hot)
+				CHECK(pp->rules[i].form == OFL_FORM_PUNT &&
+				      strstr(pp->rules[i].why, "budget") != NULL,
+				      "cold rule %u before it: cheap punt (%s/%s)", i,
+				      ofl_form_name(pp->rules[i].form), pp->rules[i].why);
+		ofl_plan_free(ctx, plan);
+	}
+	ofl_ctx_free(ctx);
+	fp_ruleset_free(fp);
+	ir_ruleset_free(B);
+}
+
+static void
+test_mark_alloc(void)
+{
+	struct ofl_mark_alloc a;
+	uint32_t b1, b2, b3;
+
+	ofl_mark_alloc_init(&a);
+	b1 = ofl_mark_alloc(&a, 10);
+	b2 = ofl_mark_alloc(&a, 10);
+	CHECK(b1 == 1 && b2 == 11, "blocks follow each other: %u %u", b1, b2);
+	ofl_mark_release(&a, b1);
+	b3 = ofl_mark_alloc(&a, 10);
+	CHECK(b3 == 21, "released ids are not reused at once (rotation): %u", b3);
+	/* wrap: a block that does not fit restarts at 1, skipping live blocks */
+	a.cursor = OFL_MARK_MAX - 5;
+	b1 = ofl_mark_alloc(&a, 10);
+	CHECK(b1 == 1, "wrapped to 1 (ids 1..10 free): %u", b1);
+	b1 = ofl_mark_alloc(&a, 15);
+	CHECK(b1 == 31, "skips the live blocks 1..30: %u", b1);
+}
+
+static void
+test_testpmd(void)
+{
+	struct ir_table *t;
+	struct ir_chain *c;
+	struct ir_rule *r;
+	struct ofl_xlate x;
+	struct ofl_entry e;
+	struct ofl_port_plan pp;
+	struct rte_flow_attr attr;
+	struct ofl_pattern pat;
+	struct ofl_actions act;
+	char why[OFL_WHY_LEN], line[1024];
+	const uint8_t mask[4] = { 0xff, 0xff, 0xff, 0 }, val[4] = { 192, 168, 1, 0 };
+
+	b_new();
+	t = b_table("t");
+	c = b_base(t, "in", 0, IR_POLICY_ACCEPT);
+	r = b_rule(c);
+	b_proto(r, 0x0800);
+	b_cmp(r, op_masked(op_pl(IR_BASE_NETWORK, 12, 4), mask), IR_CMP_EQ, val, 4);
+	b_l4(r, 6);
+	b_be16(r, IR_BASE_TRANSPORT, 2, IR_CMP_EQ, 80);
+	b_verdict(r, IR_VERDICT_DROP, NULL);
+	CHECK(xl(r, &x) == 2, "2 keys");
+	memset(&pp, 0, sizeof(pp));
+	pp.cfg.port_id = 3;
+	pp.cfg.n_rxq = 4;
+	pp.cfg.caps.rss = true;
+	memset(&e, 0, sizeof(e));
+	e.key = x.keys[0];
+	e.prio = 2;
+	e.fate = OFL_FATE_DROP;
+	e.count = true;
+	ofl_entry_flow(&pp, &e, &attr, &pat, &act, why, sizeof(why));
+	ofl_testpmd(line, sizeof(line), 3, &attr, pat.items, act.a);
+	CHECK(strcmp(line, "flow create 3 priority 2 ingress pattern eth type is 0x800 has_vlan is 0 / ipv4 fragment_offset spec 0x0 fragment_offset mask 0x3fff proto is 6 src spec 192.168.1.0 src mask 255.255.255.0 / tcp dst is 80 / end actions count / drop / end") == 0,
+	      "testpmd text: %s", line);
+	e.key = x.keys[1];
+	e.fate = OFL_FATE_SOFT;
+	e.count = false;
+	e.mark = 42;
+	ofl_entry_flow(&pp, &e, &attr, &pat, &act, why, sizeof(why));
+	ofl_testpmd(line, sizeof(line), 3, &attr, pat.items, act.a);
+	CHECK(strstr(line, "eth has_vlan is 1 / vlan inner_type is 0x800 / ipv4") != NULL &&
+	      strstr(line, "actions mark id 42 / rss queues 0 1 2 3 end / end") != NULL,
+	      "testpmd text (tagged, mark + rss): %s", line);
+	ofl_xlate_free(&x);
+	ir_ruleset_free(B);
+}
+
+/* ---- installer with a fake backend ------------------------------------------- */
+
+#define FAKE_MAX 4096
+
+static struct {
+	bool live[FAKE_MAX];
+	unsigned int n_live, creates, fail_at, cap;
+	int fail_err;
+	uint64_t hits, bytes;	/* what every query returns */
+} fk;
+
+static struct rte_flow *
+fake_create(uint16_t port_id, const struct rte_flow_attr *attr,
+	    const struct rte_flow_item pattern[],
+	    const struct rte_flow_action actions[], struct rte_flow_error *error)
+{
+	(void)port_id;
+	(void)attr;
+	(void)pattern;
+	(void)actions;
+	fk.creates++;
+	if ((fk.fail_at && fk.creates == fk.fail_at) || (fk.cap && fk.n_live >= fk.cap)) {
+		rte_flow_error_set(error, fk.cap && fk.n_live >= fk.cap ? ENOSPC : fk.fail_err,
+				   RTE_FLOW_ERROR_TYPE_HANDLE, NULL, "fake: injected failure");
+		return NULL;
+	}
+	for (unsigned int i = 1; i < FAKE_MAX; i++)
+		if (!fk.live[i]) {
+			fk.live[i] = true;
+			fk.n_live++;
+			return (struct rte_flow *)(uintptr_t)i;
+		}
+	return NULL;
+}
+
+static int
+fake_destroy(uint16_t port_id, struct rte_flow *f, struct rte_flow_error *error)
+{
+	uintptr_t i = (uintptr_t)f;
+
+	(void)port_id;
+	(void)error;
+	if (i == 0 || i >= FAKE_MAX || !fk.live[i])
+		return -EINVAL;
+	fk.live[i] = false;
+	fk.n_live--;
+	return 0;
+}
+
+static int
+fake_query(uint16_t port_id, struct rte_flow *f, const struct rte_flow_action *a,
+	   void *data, struct rte_flow_error *error)
+{
+	struct rte_flow_query_count *q = data;
+
+	(void)port_id;
+	(void)f;
+	(void)a;
+	(void)error;
+	q->hits_set = q->bytes_set = 1;
+	q->hits = fk.hits;
+	q->bytes = fk.bytes;
+	return 0;
+}
+
+static struct ofl_flow_ops fake_ops_full = {
+	.validate = fake_validate, .create = fake_create,
+	.destroy = fake_destroy, .query = fake_query,
+};
+
+struct cnt_acc {
+	unsigned int calls;
+	uint64_t pkts, bytes;
+	uint64_t handle;
+};
+
+static void
+count_cb(void *arg, uint16_t port_idx, const struct ofl_rule_ref *r,
+	 uint64_t pkts, uint64_t bytes)
+{
+	struct cnt_acc *a = arg;
+
+	(void)port_idx;
+	a->calls++;
+	a->pkts += pkts;
+	a->bytes += bytes;
+	a->handle = r->rule->handle;
+}
+
+static void
+test_installer(void)
+{
+	struct ofl_caps caps = { 16, 512, true, true, false, false, false };
+	struct ir_table *t;
+	struct ir_chain *in;
+	struct ir_rule *r;
+	struct fp_ruleset *fp;
+	struct ofl_ctx *ctx;
+	struct ofl_plan *p1, *p2;
+	unsigned int n;
+	const uint8_t a1[4] = { 10, 0, 0, 1 };
+
+	b_new();
+	t = b_table("t");
+	in = b_base(t, "in", 0, IR_POLICY_ACCEPT);
+	r = b_rule(in);
+	b_proto(r, 0x0800);
+	b_cmp(r, op_pl(IR_BASE_NETWORK, 12, 4), IR_CMP_EQ, a1, 4);
+	b_stmt(r, IR_STMT_COUNTER);
+	b_verdict(r, IR_VERDICT_DROP, NULL);
+	r = b_rule(in);
+	b_l4(r, 6);
+	b_be16(r, IR_BASE_TRANSPORT, 2, IR_CMP_EQ, 22);
+	b_verdict(r, IR_VERDICT_ACCEPT, NULL);
+	fp = build_fp();
+	memset(&fk, 0, sizeof(fk));
+	ctx = mk_ctx(&caps, &fake_ops_full, OFL_MODE_AUTO, 0);
+	CHECK(ofl_plan_build(ctx, B, fp, NULL, NULL, NULL, &p1) == 0, "plan 1");
+	n = p1->ports[0].nentries;
+	CHECK(ofl_plan_install(ctx, p1, NULL) == 0 && fk.n_live == n &&
+	      p1->ports[0].installed, "install: %u rules live", fk.n_live);
+	if (getenv("OFL_TEST_DEBUG"))
+		ofl_plan_print(stderr, p1, true);
+	/* counters: 2 entries (untagged, tagged) of the counted drop rule */
+	fk.hits = 10;
+	fk.bytes = 1000;
+	{
+		struct cnt_acc acc = { 0 };
+
+		int calls = ofl_plan_counters(ctx, p1, count_cb, &acc);
+
+		CHECK(calls == 1 && acc.pkts == 20 &&
+		      acc.bytes == 2000 - 10 * 14 - 10 * 18 && acc.handle == r->handle - 1,
+		      "counters: %u call(s) %" PRIu64 " pkts %" PRIu64 " bytes (L2 headers removed)",
+		      acc.calls, acc.pkts, acc.bytes);
+	}
+	/* make-before-break: p2 installs beside p1, then p1 is removed */
+	CHECK(ofl_plan_build(ctx, B, fp, p1, NULL, NULL, &p2) == 0, "plan 2");
+	CHECK(p2->marks->base != p1->marks->base, "plan 2 uses other MARK ids");
+	CHECK(ofl_plan_install(ctx, p2, p1) == 0 && fk.n_live == 2 * n,
+	      "both plans live during the switch (%u)", fk.n_live);
+	fk.hits = 1;
+	fk.bytes = 100;
+	ofl_plan_remove(ctx, p1);
+	CHECK(fk.n_live == n, "old plan removed: %u live", fk.n_live);
+	{
+		struct cnt_acc acc = { 0 };
+
+		ofl_plan_counters(ctx, p1, count_cb, &acc);
+		CHECK(acc.pkts == 2, "final counts read at removal: %" PRIu64, acc.pkts);
+	}
+	ofl_plan_free(ctx, p1);
+	/* a create failing in the middle: rolled back, reported */
+	{
+		struct ofl_plan *p3;
+
+		CHECK(ofl_plan_build(ctx, B, fp, p2, NULL, NULL, &p3) == 0, "plan 3");
+		fk.fail_at = fk.creates + 3;
+		fk.fail_err = EIO;
+		CHECK(ofl_plan_install(ctx, p3, p2) == -EIO, "install fails with -EIO");
+		CHECK(fk.n_live == n, "rolled back: only plan 2's %u rules live, got %u", n,
+		      fk.n_live);
+		CHECK(!p3->ports[0].installed && p3->ports[0].install_err == -EIO &&
+		      strstr(p3->ports[0].note, "rolled back") != NULL,
+		      "reported: %s", p3->ports[0].note);
+		{
+			char err[512];
+
+			in->flags |= IR_CHAIN_F_OFFLOAD;
+			CHECK(ofl_plan_require(p3, err, sizeof(err)) == -EOPNOTSUPP,
+			      "require fails when the port could not install");
+			in->flags &= ~IR_CHAIN_F_OFFLOAD;
+		}
+		fk.fail_at = 0;
+		/* table full: break before make */
+		fk.cap = n + n / 2;
+		CHECK(ofl_plan_install(ctx, p3, p2) == 0 && fk.n_live == n &&
+		      p3->ports[0].installed && !p2->ports[0].installed,
+		      "table full: old removed first, new installed (%u live)", fk.n_live);
+		fk.cap = 0;
+		ofl_plan_remove(ctx, p2);
+		ofl_plan_free(ctx, p2);
+		ofl_plan_remove(ctx, p3);
+		CHECK(fk.n_live == 0, "all removed");
+		ofl_plan_free(ctx, p3);
+	}
+	/* replan: same hits, same plan */
+	{
+		struct ofl_plan *a, *b2;
+
+		CHECK(ofl_plan_build(ctx, B, fp, NULL, NULL, NULL, &a) == 0, "plan");
+		CHECK(ofl_replan(ctx, a, NULL, NULL, &b2) == 0 && b2 == NULL,
+		      "replan of an unchanged situation: nothing to do");
+		ofl_plan_free(ctx, a);
+	}
+	ofl_ctx_free(ctx);
+	fp_ruleset_free(fp);
+	ir_ruleset_free(B);
+}
+
+/* ---- net_tap: the real validator ------------------------------------------------- */
+
+static bool tap_no_has_vlan;
+
+static void
+test_tap(void)
+{
+	uint16_t pid;
+	struct rte_eth_conf conf;
+	struct ir_table *t;
+	struct ir_chain *c;
+	struct ir_rule *r;
+	struct ofl_xlate x;
+	unsigned int ok = 0, tried = 0, ok_l4 = 0;
+	const uint8_t mask[4] = { 0xff, 0xff, 0, 0 }, val[4] = { 10, 1, 0, 0 };
+
+	if (rte_eth_dev_get_port_by_name("net_tap0", &pid) != 0) {
+		printf("offload: net_tap0 not available: validate checks skipped\n");
+		n_skip++;
+		return;
+	}
+	memset(&conf, 0, sizeof(conf));
+	if (rte_eth_dev_configure(pid, 1, 1, &conf) != 0 ||
+	    rte_eth_rx_queue_setup(pid, 0, 128, 0, NULL, pool) != 0 ||
+	    rte_eth_tx_queue_setup(pid, 0, 128, 0, NULL) != 0 ||
+	    rte_eth_dev_start(pid) != 0) {
+		printf("offload: net_tap0 cannot start: validate checks skipped\n");
+		n_skip++;
+		return;
+	}
+	{
+		struct ofl_port_cfg pc;
+		struct ofl_opts o = { .mode = OFL_MODE_AUTO };
+		struct ofl_ctx *ctx;
+
+		memset(&pc, 0, sizeof(pc));
+		pc.port_id = pid;
+		pc.n_rxq = 1;
+		strcpy(pc.name, "tap");
+		if (ofl_ctx_create(&o, &pc, 1, &ctx) == 0) {
+			CHECK(ofl_port_probe(ctx, 0, 1) == 0, "probe net_tap");
+			tap_no_has_vlan = ofl_port_caps(ctx, 0)->no_has_vlan;
+			CHECK(ofl_port_caps(ctx, 0)->n_prio > 1 && tap_no_has_vlan &&
+			      !ofl_port_caps(ctx, 0)->mark,
+			      "net_tap: priorities, no has_vlan, no MARK (%u levels)",
+			      ofl_port_caps(ctx, 0)->n_prio);
+			ofl_ctx_free(ctx);
+		}
+	}
+	b_new();
+	t = b_table("t");
+	c = b_base(t, "in", 0, IR_POLICY_ACCEPT);
+	/* ip saddr 10.1.0.0/16; tcp dport 22; udp sport 53; ip6 nexthdr; vlan id */
+	r = b_rule(c);
+	b_proto(r, 0x0800);
+	b_cmp(r, op_masked(op_pl(IR_BASE_NETWORK, 12, 4), mask), IR_CMP_EQ, val, 4);
+	b_verdict(r, IR_VERDICT_DROP, NULL);
+	r = b_rule(c);
+	b_proto(r, 0x0800);
+	b_l4(r, 6);
+	b_be16(r, IR_BASE_TRANSPORT, 2, IR_CMP_EQ, 22);
+	b_verdict(r, IR_VERDICT_DROP, NULL);
+	r = b_rule(c);
+	b_proto(r, 0x86dd);
+	b_l4(r, 17);
+	b_be16(r, IR_BASE_TRANSPORT, 0, IR_CMP_EQ, 53);
+	b_verdict(r, IR_VERDICT_DROP, NULL);
+	r = b_rule(c);
+	b_proto(r, 0x0806);
+	b_verdict(r, IR_VERDICT_DROP, NULL);
+	for (uint32_t ri = 0; ri < c->nrules; ri++) {
+		if (xl(&c->rules[ri], &x) <= 0) {
+			CHECK(false, "tap rule %u translates", ri);
+			continue;
+		}
+		for (uint32_t k = 0; k < x.n; k++) {
+			struct ofl_port_plan pp;
+			struct ofl_entry e;
+			struct rte_flow_attr attr;
+			struct ofl_pattern pat;
+			struct ofl_actions act;
+			struct rte_flow_error err;
+			char why[OFL_WHY_LEN], line[1024];
+			int ret;
+
+			memset(&pp, 0, sizeof(pp));
+			pp.cfg.port_id = pid;
+			pp.cfg.caps.no_has_vlan = tap_no_has_vlan;
+			memset(&e, 0, sizeof(e));
+			e.key = x.keys[k];
+			e.fate = OFL_FATE_DROP;
+			ofl_entry_flow(&pp, &e, &attr, &pat, &act, why, sizeof(why));
+			memset(&err, 0, sizeof(err));
+			ret = rte_flow_validate(pid, &attr, pat.items, act.a, &err);
+			ofl_testpmd(line, sizeof(line), pid, &attr, pat.items, act.a);
+			printf("offload: net_tap validate %s: %s%s%s\n", ret == 0 ? "ok" : "refused",
+			       line, ret ? ": " : "", ret && err.message ? err.message : "");
+			tried++;
+			if (ret == 0) {
+				ok++;
+				ok_l4 += e.key.v[OFL_K_L4P] != 0 && e.key.tag == OFL_TAG_NONE;
+			}
+		}
+		ofl_xlate_free(&x);
+	}
+	CHECK(ok >= 3 && ok_l4 >= 1,
+	      "net_tap's validator accepts our untagged IPv4/L4 patterns (%u of %u)", ok, tried);
+	ir_ruleset_free(B);
+	rte_eth_dev_stop(pid);
+	rte_eth_dev_close(pid);
+}
+
+int
+main(int argc, char **argv)
+{
+	char prefix[64];
+	char *eal_argv[16];
+	int eal_argc = 0;
+	bool tap = access("/dev/net/tun", R_OK | W_OK) == 0 && geteuid() == 0;
+	char tapdev[64];
+
+	snprintf(prefix, sizeof(prefix), "--file-prefix=offload_%d", (int)getpid());
+	snprintf(tapdev, sizeof(tapdev), "net_tap0,iface=ofltap%d", (int)getpid() % 100000);
+	eal_argv[eal_argc++] = argv[0];
+	eal_argv[eal_argc++] = (char *)"--no-huge";
+	eal_argv[eal_argc++] = (char *)"-m";
+	eal_argv[eal_argc++] = (char *)"256";
+	eal_argv[eal_argc++] = (char *)"--no-pci";
+	eal_argv[eal_argc++] = (char *)"-l";
+	eal_argv[eal_argc++] = (char *)"0";
+	eal_argv[eal_argc++] = prefix;
+	eal_argv[eal_argc++] = (char *)"--log-level=lib.eal:error";
+	if (tap && (argc < 2 || strcmp(argv[1], "--no-tap") != 0)) {
+		eal_argv[eal_argc++] = (char *)"--vdev";
+		eal_argv[eal_argc++] = tapdev;
+	}
+	if (rte_eal_init(eal_argc, eal_argv) < 0) {
+		fprintf(stderr, "offload: EAL init failed\n");
+		return 1;
+	}
+	pool = rte_pktmbuf_pool_create("offload_pool", 2047, 0, 0,
+				       RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	if (pool == NULL) {
+		fprintf(stderr, "offload: no mempool\n");
+		return 1;
+	}
+	test_ipv4_prefix();
+	test_l4();
+	test_vlan_ether();
+	test_refusals_and_folds();
+	test_range_exhaustive();
+	test_port_matches();
+	test_sets_concat();
+	test_plan_forms_and_marks();
+	test_nopriority();
+	test_budget_hits();
+	test_mark_alloc();
+	test_testpmd();
+	test_installer();
+	test_bruteforce(300, 48);
+	test_tap();
+	printf("offload: %u checks passed, %u failed, %u skipped\n", n_pass, n_fail, n_skip);
+	rte_eal_cleanup();
+	return n_fail ? 1 : 0;
+}
