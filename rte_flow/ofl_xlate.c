@@ -222,10 +222,9 @@ ofl_range_prefixes(const uint8_t *lo_b, const uint8_t *hi_b, unsigned int len,
 
 		/* largest aligned block at lo that ends at or before hi */
 		while (k < bits) {
-			u128 blk_m1 = (((u128)1 << (k + 1)) - 1);
+			u128 blk_m1 = k + 1 >= 128 ? ~(u128)0 :
+				      (((u128)1 << (k + 1)) - 1);
 
-			if (k + 1 == 128)
-				blk_m1 = ~(u128)0;
 			if ((lo & blk_m1) != 0 || hi - lo < blk_m1)
 				break;
 			k++;

@@ -352,7 +352,6 @@ static struct ofl_xlate_cfg xcfg = {
 static int
 xl(const struct ir_rule *r, struct ofl_xlate *x)
 {
-	ofl_xlate_init(x);
 	if (ofl_xlate_rule(&xcfg, r, false, x) < 0)
 		abort();
 	if (!x->exact && !x->never)
@@ -380,7 +379,7 @@ test_ipv4_prefix(void)
 	struct ir_table *t;
 	struct ir_chain *c;
 	struct ir_rule *r;
-	struct ofl_xlate x;
+	struct ofl_xlate x = { 0 };
 	struct ofl_pattern p;
 	char why[OFL_WHY_LEN];
 	const uint8_t mask[4] = { 0xff, 0, 0, 0 }, val[4] = { 10, 0, 0, 0 };
@@ -458,7 +457,7 @@ test_l4(void)
 		struct ir_table *t;
 		struct ir_chain *ch;
 		struct ir_rule *r;
-		struct ofl_xlate x;
+		struct ofl_xlate x = { 0 };
 		struct ofl_pattern p;
 		char why[OFL_WHY_LEN];
 		uint8_t v[2] = { (uint8_t)(c[i].val >> 8), (uint8_t)c[i].val };
@@ -522,7 +521,7 @@ test_vlan_ether(void)
 	struct ir_table *t;
 	struct ir_chain *c;
 	struct ir_rule *r;
-	struct ofl_xlate x;
+	struct ofl_xlate x = { 0 };
 	struct ofl_pattern p;
 	char why[OFL_WHY_LEN];
 	const uint8_t smac[6] = { 2, 0, 0, 0, 0, 0xaa };
@@ -623,7 +622,7 @@ test_refusals_and_folds(void)
 		struct ir_table *t;
 		struct ir_chain *c;
 		struct ir_rule *r;
-		struct ofl_xlate x;
+		struct ofl_xlate x = { 0 };
 		uint8_t v[IR_IFNAMSIZ] = { 0 };
 		int n;
 
@@ -707,7 +706,6 @@ test_refusals_and_folds(void)
 			CHECK(x.never && x.n == 0, "%s: never matches, got n=%d", want[i].what, n);
 		/* widened: a superset (refusals become fewer constraints) */
 		if (want[i].kind == 0) {
-			ofl_xlate_init(&x);
 			ofl_xlate_rule(&xcfg, r, true, &x);
 			CHECK(x.n >= 1 && !x.exact && x.why[0] != '\0',
 			      "%s: widened to %u key(s)", want[i].what, x.n);
@@ -807,7 +805,7 @@ static void
 check_port_rule(const char *what, struct ir_rule *r, bool (*in)(uint32_t),
 		unsigned int exp_keys_max)
 {
-	struct ofl_xlate x;
+	struct ofl_xlate x = { 0 };
 	unsigned int bad = 0, dup = 0;
 	int n = xl(r, &x);
 
@@ -913,7 +911,7 @@ test_port_matches(void)
 	}
 	/* with `last`: one key with a range */
 	{
-		struct ofl_xlate x;
+		struct ofl_xlate x = { 0 };
 		struct ofl_pattern p;
 		char why[OFL_WHY_LEN];
 
@@ -942,7 +940,7 @@ test_sets_concat(void)
 	struct ir_table *t;
 	struct ir_chain *c;
 	struct ir_rule *r;
-	struct ofl_xlate x;
+	struct ofl_xlate x = { 0 };
 	const uint8_t fl[2] = { 4, 2 };
 	struct ir_set *s;
 	struct ir_operand ops[2];
@@ -1001,7 +999,6 @@ test_sets_concat(void)
 		b_verdict(r, IR_VERDICT_DROP, NULL);
 		CHECK(xl(r, &x) == -1 && strstr(x.why, "more than") != NULL,
 		      "set of 40 x 2 shapes over 64: refused (%s)", x.why);
-		ofl_xlate_init(&x);
 		ofl_xlate_rule(&xcfg, r, true, &x);
 		CHECK(x.n == 2 && !x.exact && x.keys[0].m[OFL_K_NH + 12] == 0 &&
 		      x.keys[0].m[OFL_K_PROTO] == 0xff,
@@ -1972,7 +1969,7 @@ test_testpmd(void)
 	struct ir_table *t;
 	struct ir_chain *c;
 	struct ir_rule *r;
-	struct ofl_xlate x;
+	struct ofl_xlate x = { 0 };
 	struct ofl_entry e;
 	struct ofl_port_plan pp;
 	struct rte_flow_attr attr;
@@ -2229,7 +2226,7 @@ test_tap(void)
 	struct ir_table *t;
 	struct ir_chain *c;
 	struct ir_rule *r;
-	struct ofl_xlate x;
+	struct ofl_xlate x = { 0 };
 	unsigned int ok = 0, tried = 0, ok_l4 = 0;
 	const uint8_t mask[4] = { 0xff, 0xff, 0, 0 }, val[4] = { 10, 1, 0, 0 };
 
@@ -2376,7 +2373,7 @@ main(int argc, char **argv)
 	test_mark_alloc();
 	test_testpmd();
 	test_installer();
-	test_bruteforce(300, 48);
+	test_bruteforce(getenv("OFL_TEST_RULESETS") ? (unsigned int)atoi(getenv("OFL_TEST_RULESETS")) : 300, 48);
 	test_tap();
 	printf("offload: %u checks passed, %u failed, %u skipped\n", n_pass, n_fail, n_skip);
 	rte_eal_cleanup();
