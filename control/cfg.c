@@ -149,6 +149,22 @@ cfg_add_port(struct cfg *c, const char *what, const char *name,
 	return 0;
 }
 
+static int
+cfg_set_offload(const char *what, const char *s, enum cfg_offload *out,
+		char *err, size_t len)
+{
+	if (strcmp(s, "auto") == 0)
+		*out = CFG_OFFLOAD_AUTO;
+	else if (strcmp(s, "off") == 0)
+		*out = CFG_OFFLOAD_OFF;
+	else if (strcmp(s, "require") == 0)
+		*out = CFG_OFFLOAD_REQUIRE;
+	else
+		return cfg_err(err, len, "%s: expected off, auto or require, got '%s'",
+			what, s);
+	return 0;
+}
+
 /* "--port NAME=DEVICE" */
 static int
 cfg_parse_port_arg(struct cfg *c, const char *arg, char *err, size_t len)
@@ -221,6 +237,9 @@ enum {
 	OPT_CHECK,
 	OPT_DUMP_IR,
 	OPT_MIRROR,
+	OPT_OFFLOAD,
+	OPT_OFFLOAD_BUDGET,
+	OPT_OFFLOAD_PLAN,
 };
 
 static const struct option cfg_long_opts[] = {
@@ -236,6 +255,9 @@ static const struct option cfg_long_opts[] = {
 	{ "check", no_argument, NULL, OPT_CHECK },
 	{ "dump-ir", required_argument, NULL, OPT_DUMP_IR },
 	{ "mirror", required_argument, NULL, OPT_MIRROR },
+	{ "offload", required_argument, NULL, OPT_OFFLOAD },
+	{ "offload-budget", required_argument, NULL, OPT_OFFLOAD_BUDGET },
+	{ "offload-plan", no_argument, NULL, OPT_OFFLOAD_PLAN },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -302,6 +324,20 @@ cfg_parse_args(struct cfg *c, int argc, char **argv, bool *want_help,
 		case OPT_MIRROR:
 			ret = cfg_set_str(&c->mirror_table, optarg);
 			c->set[CFG_KEY_MIRROR] = true;
+			break;
+		case OPT_OFFLOAD:
+			ret = cfg_set_offload("--offload", optarg, &c->offload,
+				err, len);
+			c->set[CFG_KEY_OFFLOAD] = true;
+			break;
+		case OPT_OFFLOAD_BUDGET:
+			ret = cfg_set_uint("--offload-budget", optarg, 1, 1000000,
+				&c->offload_budget, err, len);
+			c->set[CFG_KEY_OFFLOAD_BUDGET] = true;
+			break;
+		case OPT_OFFLOAD_PLAN:
+			c->offload_plan = true;
+			c->set[CFG_KEY_OFFLOAD_PLAN] = true;
 			break;
 		case 'h':
 			*want_help = true;
@@ -497,6 +533,28 @@ cfg_json_idle_exit(struct cfg *c, const char *key, json_t *v, const char *dir,
 	return cfg_json_uint(key, v, 0, 86400000, &c->idle_exit_ms, err, len);
 }
 
+static int
+cfg_json_offload(struct cfg *c, const char *key, json_t *v, const char *dir,
+		 char *err, size_t len)
+{
+	char what[64];
+
+	(void)dir;
+	snprintf(what, sizeof(what), "key '%s'", key);
+	if (!json_is_string(v))
+		return cfg_err(err, len, "%s: expected \"off\", \"auto\" or \"require\"",
+			what);
+	return cfg_set_offload(what, json_string_value(v), &c->offload, err, len);
+}
+
+static int
+cfg_json_offload_budget(struct cfg *c, const char *key, json_t *v,
+			const char *dir, char *err, size_t len)
+{
+	(void)dir;
+	return cfg_json_uint(key, v, 1, 1000000, &c->offload_budget, err, len);
+}
+
 static const struct {
 	const char *name;
 	cfg_json_fn parse;
@@ -510,6 +568,9 @@ static const struct {
 	[CFG_KEY_IDLE_EXIT] = { "idle_exit", cfg_json_idle_exit },
 	[CFG_KEY_STATS_FILE] = { "stats_file", cfg_json_stats_file },
 	[CFG_KEY_MIRROR] = { "mirror", cfg_json_mirror },
+	[CFG_KEY_OFFLOAD] = { "offload", cfg_json_offload },
+	[CFG_KEY_OFFLOAD_BUDGET] = { "offload_budget", cfg_json_offload_budget },
+	[CFG_KEY_OFFLOAD_PLAN] = { NULL, NULL },
 	/* --check and --dump-ir are actions, not configuration. */
 	[CFG_KEY_CHECK] = { NULL, NULL },
 	[CFG_KEY_DUMP_IR] = { NULL, NULL },
@@ -594,6 +655,9 @@ cfg_merge(struct cfg *base, struct cfg *over)
 	CFG_TAKE_STR(CFG_KEY_DUMP_IR, dump_ir_path);
 	CFG_TAKE_STR(CFG_KEY_MIRROR, mirror_table);
 	CFG_TAKE_VAL(CFG_KEY_CHECK, check);
+	CFG_TAKE_VAL(CFG_KEY_OFFLOAD, offload);
+	CFG_TAKE_VAL(CFG_KEY_OFFLOAD_BUDGET, offload_budget);
+	CFG_TAKE_VAL(CFG_KEY_OFFLOAD_PLAN, offload_plan);
 	CFG_TAKE_VAL(CFG_KEY_QUEUES, queues);
 	CFG_TAKE_VAL(CFG_KEY_BURST, burst);
 	CFG_TAKE_VAL(CFG_KEY_STATS_INTERVAL, stats_interval_s);
@@ -738,6 +802,13 @@ cfg_usage(const char *prog)
 "      --idle-exit MS      exit once no port has received anything for MS ms\n"
 "      --stats-file FILE   write the final stats as JSON to FILE\n"
 "      --check             load the ruleset, print it as understood, exit\n"
+"      --offload MODE      off, auto (default: rules run in the NIC where it\n"
+"                          can run them exactly, the rest in software) or\n"
+"                          require (chains with `flags offload` must run\n"
+"                          fully in hardware, else refuse to start)\n"
+"      --offload-budget N  hardware rules per port (default 512)\n"
+"      --offload-plan      print each port's offload plan (with --check:\n"
+"                          against assumed capabilities)\n"
 "      --dump-ir FILE      write the ruleset IR as JSON to FILE\n"
 "  -h, --help              this text\n"
 "\n"

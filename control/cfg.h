@@ -47,7 +47,17 @@ enum cfg_key {
 	CFG_KEY_CHECK,
 	CFG_KEY_DUMP_IR,
 	CFG_KEY_MIRROR,
+	CFG_KEY_OFFLOAD,
+	CFG_KEY_OFFLOAD_BUDGET,
+	CFG_KEY_OFFLOAD_PLAN,
 	CFG_KEY__COUNT
+};
+
+/* --offload: where rules may run. */
+enum cfg_offload {
+	CFG_OFFLOAD_AUTO = 0,	/* hardware where exact, software for the rest */
+	CFG_OFFLOAD_OFF,	/* never call rte_flow */
+	CFG_OFFLOAD_REQUIRE,	/* chains with `flags offload` must fit fully */
 };
 
 struct cfg {
@@ -57,6 +67,9 @@ struct cfg {
 	char *dump_ir_path;	/* --dump-ir: the IR as JSON */
 	char *mirror_table;	/* --mirror: host netdev table to follow */
 	bool check;		/* --check: load, print, exit */
+	bool offload_plan;	/* --offload-plan: print the offload plan */
+	enum cfg_offload offload;
+	unsigned int offload_budget;	/* hardware rules per port, 0: default */
 
 	struct cfg_port ports[CFG_MAX_PORTS];
 	unsigned int n_ports;

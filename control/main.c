@@ -21,6 +21,7 @@
 #include <rte_malloc.h>
 
 #include "control/cfg.h"
+#include "control/offload.h"
 #include "control/ports.h"
 #include "control/ruleset.h"
 #include "control/stats.h"
@@ -201,6 +202,7 @@ main_final_stats(const struct cfg *c, uint64_t start_tsc)
 	int ret;
 
 	stats_collect(cur);
+	ruleset_release_hardware();
 	ports_close();
 	in_use = ports_mbufs_in_use();
 	snprintf(title, sizeof(title), "final stats after %.1f s:", elapsed);
@@ -279,7 +281,7 @@ main(int argc, char **argv)
 	}
 	RTE_LCORE_FOREACH_WORKER(lcore)
 		fwd_ctx.n_workers++;
-	ret = ports_start(c.queues, fwd_ctx.n_workers, c.burst, err, sizeof(err));
+	ret = ports_start(&c, fwd_ctx.n_workers, err, sizeof(err));
 	if (ret < 0) {
 		fprintf(stderr, "dpdk-nft-fwd: %s\n", err);
 		rc = ret == -EINVAL ? EXIT_USAGE : 1;
@@ -292,7 +294,9 @@ main(int argc, char **argv)
 		rc = 1;
 		goto out_ports;
 	}
-	ret = ruleset_start(&c);
+	ret = offload_start(&c);
+	if (ret == 0)
+		ret = ruleset_start(&c);
 	if (ret < 0) {
 		rc = ret == -ENOMEM ? 1 : EXIT_USAGE;
 		goto out_ports;
@@ -317,6 +321,7 @@ main(int argc, char **argv)
 	main_final_stats(&c, start_tsc);
 
 out_ports:
+	ruleset_release_hardware();
 	ports_close();
 	ruleset_stop();
 out_eal:

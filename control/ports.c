@@ -16,6 +16,7 @@
 #include <rte_log.h>
 #include <rte_mbuf.h>
 
+#include "control/offload.h"
 #include "control/ports.h"
 #include "fastpath/fwd.h"
 
@@ -221,9 +222,10 @@ ports_create_pools(unsigned int n_rxq, unsigned int n_workers,
 }
 
 static int
-ports_start_one(struct fwd_port *p, unsigned int n_rxq, unsigned int n_workers,
+ports_start_one(const struct cfg *c, struct fwd_port *p, unsigned int n_workers,
 		char *err, size_t len)
 {
+	const unsigned int n_rxq = c->queues;
 	const uint64_t rss_want = RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP;
 	struct rte_eth_conf conf = { 0 };
 	struct rte_eth_dev_info info;
@@ -267,6 +269,8 @@ ports_start_one(struct fwd_port *p, unsigned int n_rxq, unsigned int n_workers,
 	}
 	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE)
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE;
+	/* Rx metadata must be negotiated before the port is configured. */
+	offload_negotiate(c, (unsigned int)(p - fwd_ctx.port), pid);
 
 	ret = rte_eth_dev_configure(pid, (uint16_t)n_rxq, n_txq, &conf);
 	if (ret != 0)
@@ -317,17 +321,16 @@ ports_start_one(struct fwd_port *p, unsigned int n_rxq, unsigned int n_workers,
 }
 
 int
-ports_start(unsigned int n_rxq, unsigned int n_workers, unsigned int burst,
-	    char *err, size_t len)
+ports_start(const struct cfg *c, unsigned int n_workers, char *err, size_t len)
 {
 	unsigned int i;
 	int ret;
 
-	ret = ports_create_pools(n_rxq, n_workers, burst, err, len);
+	ret = ports_create_pools(c->queues, n_workers, c->burst, err, len);
 	if (ret < 0)
 		return ret;
 	for (i = 0; i < fwd_ctx.n_ports; i++) {
-		ret = ports_start_one(&fwd_ctx.port[i], n_rxq, n_workers, err, len);
+		ret = ports_start_one(c, &fwd_ctx.port[i], n_workers, err, len);
 		if (ret < 0)
 			return ret;
 	}

@@ -25,12 +25,13 @@
 int ports_resolve(const struct cfg *c, char *err, size_t err_len);
 
 /*
- * Configure and start every port: n_rxq rx queues (RSS over IP/TCP/UDP
- * when the PMD has it), one tx queue per worker where the PMD allows it
- * (shared under a lock otherwise), VLAN stripping off, promiscuous on.
+ * Configure and start every port: c->queues rx queues (RSS over
+ * IP/TCP/UDP when the PMD has it), one tx queue per worker where the PMD
+ * allows it (shared under a lock otherwise), VLAN stripping off,
+ * promiscuous on; unless --offload off, MARK delivery negotiated first.
  */
-int ports_start(unsigned int n_rxq, unsigned int n_workers,
-		unsigned int burst, char *err, size_t err_len);
+int ports_start(const struct cfg *c, unsigned int n_workers, char *err,
+		size_t err_len);
 
 /* Stop and close every port that was started (flushes pcap writers). */
 void ports_close(void);

@@ -17,6 +17,7 @@
 #include "control/ir/ir_json.h"
 #include "control/ir/ir_print.h"
 #include "control/nft/nftr.h"
+#include "control/offload.h"
 #include "control/ruleset.h"
 #include "fastpath/fp_ruleset.h"
 #include "fastpath/fwd.h"
@@ -29,6 +30,7 @@ static struct {
 	const struct cfg *cfg;
 	struct ir_ruleset *ir;		/* the IR the published ruleset uses */
 	struct fp_ruleset *fp;		/* published */
+	struct ofl_plan *plan;		/* its hardware rules, NULL: none */
 	struct nftr_mirror *mirror;
 	unsigned int generation;	/* loads published */
 } rs;
@@ -108,6 +110,11 @@ ruleset_check(const struct cfg *c)
 		return 2;
 	ruleset_summary(stdout, ir, ruleset_source(c));
 	ir_print(stdout, ir, IR_PRINT_HANDLES);
+	if (c->offload_plan &&
+	    offload_check(c, ir, names, c->n_ports) < 0) {
+		ir_ruleset_free(ir);
+		return 2;
+	}
 	if (c->dump_ir_path != NULL) {
 		ret = ir_json_write(ir, c->dump_ir_path, 0);
 		if (ret < 0) {
@@ -161,6 +168,7 @@ static int
 ruleset_install(struct ir_ruleset *ir)
 {
 	struct fp_ruleset *fp, *old;
+	struct ofl_plan *plan;
 	uint64_t t0 = rte_rdtsc();
 	unsigned int carried = 0;
 	struct timespec now;
@@ -171,8 +179,17 @@ ruleset_install(struct ir_ruleset *ir)
 		ir_ruleset_free(ir);
 		return ret;
 	}
+	/* Make before break: the new hardware rules go in next to the old. */
+	ret = offload_plan(ir, fp, rs.plan, &plan);
+	if (ret < 0) {
+		fp_ruleset_free(fp);
+		ir_ruleset_free(ir);
+		return ret;
+	}
 	old = fwd_ruleset_swap(fp);
-	/* No worker uses `old` any more: its counts are final. */
+	/* No worker uses `old` any more: its counts are final once its
+	 * hardware rules are gone and their counts folded in. */
+	offload_retire(rs.plan, old);
 	if (old != NULL) {
 		carried = fp_ruleset_carry_state(fp, old);
 		fp_ruleset_free(old);
@@ -180,6 +197,7 @@ ruleset_install(struct ir_ruleset *ir)
 	ir_ruleset_free(rs.ir);
 	rs.ir = ir;
 	rs.fp = fp;
+	rs.plan = plan;
 	rs.generation++;
 	/* The wall clock lets a test or an operator line this up with the
 	 * `nft` command that caused it. */
@@ -327,6 +345,7 @@ ruleset_stats_json(void)
 
 	if (rs.fp == NULL)
 		return NULL;
+	offload_fold_counters(rs.plan, rs.fp);
 	counters = json_array();
 	quotas = json_array();
 	for (t = 0; t < rs.ir->ntables; t++) {
@@ -369,6 +388,7 @@ ruleset_print_counters(FILE *f)
 
 	if (rs.fp == NULL)
 		return;
+	offload_fold_counters(rs.plan, rs.fp);
 	fprintf(f, "rule counters (generation %u):\n", rs.generation);
 	for (t = 0; t < rs.ir->ntables; t++) {
 		const struct ir_table *tb = &rs.ir->tables[t];
@@ -402,10 +422,21 @@ ruleset_print_counters(FILE *f)
 }
 
 void
+ruleset_release_hardware(void)
+{
+	/* Final hardware counts go into the active ruleset's counters. */
+	offload_retire(rs.plan, rs.fp);
+	rs.plan = NULL;
+	offload_stop();
+}
+
+void
 ruleset_stop(void)
 {
-	struct fp_ruleset *old = fwd_ruleset_swap(NULL);
+	struct fp_ruleset *old;
 
+	ruleset_release_hardware();
+	old = fwd_ruleset_swap(NULL);
 	fp_ruleset_free(old);
 	ir_ruleset_free(rs.ir);
 	rs.ir = NULL;

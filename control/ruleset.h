@@ -45,6 +45,12 @@ json_t *ruleset_stats_json(void);
 /* Print the active ruleset's rule counters (final stats). */
 void ruleset_print_counters(FILE *f);
 
+/*
+ * Remove the hardware rules, folding their final counts into the rules'
+ * counters; the software ruleset stays.  Before the ports close.
+ */
+void ruleset_release_hardware(void);
+
 /* Unpublish and free everything (after the workers stopped). */
 void ruleset_stop(void);
 

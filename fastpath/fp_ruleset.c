@@ -817,6 +817,30 @@ fp_ruleset_rule_counter(const struct fp_ruleset *rs, const char *table,
 	return 0;
 }
 
+void
+fp_ruleset_rule_counter_add(struct fp_ruleset *rs, uint32_t table_idx,
+			    uint32_t chain_idx, uint32_t rule_idx,
+			    const struct fp_counter *delta)
+{
+	const struct fp_rule *r;
+
+	if (table_idx >= rs->ir->ntables ||
+	    chain_idx >= rs->ir->tables[table_idx].nchains ||
+	    rule_idx >= rs->ir->tables[table_idx].chains[chain_idx].nrules)
+		return;
+	r = &rs->tables[table_idx].chains[chain_idx].rules[rule_idx];
+	for (uint32_t i = 0; i < r->ir->nitems; i++) {
+		const struct ir_item *it = &r->ir->items[i];
+
+		if (it->kind != IR_ITEM_STMT || r->slot[i] == FP_NO_SLOT)
+			continue;
+		if (it->stmt.kind == IR_STMT_COUNTER ||
+		    (it->stmt.kind == IR_STMT_OBJREF &&
+		     it->stmt.objref.type == IR_OBJ_COUNTER))
+			fp_counters_base_add(&rs->counters, r->slot[i], delta);
+	}
+}
+
 int
 fp_ruleset_rule_quota(const struct fp_ruleset *rs, const char *table,
 		      const char *chain, uint64_t handle, unsigned int nth,

@@ -70,6 +70,7 @@ struct fp_ruleset_opts {
 /* ---- compiled form (read by interp.c; treat as private elsewhere) -------- */
 
 struct fp_chain;
+struct ofl_marktab;
 
 struct fp_rule {
 	const struct ir_rule *ir;
@@ -126,6 +127,9 @@ struct fp_ruleset {
 	uint8_t reject_hoplimit;
 	uint32_t log_per_sec;
 	uint32_t reject_flags;
+	/* Offload: the MARK ids of this generation's hardware plan (NULL:
+	 * none), published with it so that marks and rule positions agree. */
+	const struct ofl_marktab *ofl_marks;
 	void *mem;			/* private: allocations */
 };
 
@@ -162,6 +166,15 @@ int fp_ruleset_obj_counter(const struct fp_ruleset *rs, const char *table,
 			   const char *name, struct fp_counter *out);
 int fp_ruleset_obj_quota(const struct fp_ruleset *rs, const char *table,
 			 const char *name, uint64_t *consumed);
+
+/*
+ * Control: add delta (packets and bytes the NIC counted for the rule) to
+ * every counter of rule (table_idx, chain_idx, rule_idx): its inline
+ * counters and the named counters it references.
+ */
+void fp_ruleset_rule_counter_add(struct fp_ruleset *rs, uint32_t table_idx,
+				 uint32_t chain_idx, uint32_t rule_idx,
+				 const struct fp_counter *delta);
 
 /*
  * Reload: carry runtime state from `from` (the previous generation) into

@@ -5,9 +5,38 @@
  * every packet is accepted and leaves through its input port's peer.
  */
 
+#include <string.h>
+
 #include "fastpath/interp.h"
 #include "fastpath/pipeline.h"
 #include "fastpath/pkt_view.h"
+#include "rte_flow/ofl_marks.h"
+
+/*
+ * A packet the NIC marked: the hardware already decided the rules before
+ * the mark's position.  Returns false when the mark means nothing to this
+ * generation (another generation's id, another port's): evaluate it all.
+ */
+static inline bool
+pipeline_resume(const struct fp_ruleset *rs, struct fwd_lcore *lc,
+		uint16_t in_port, struct rte_mbuf *m, const struct pkt_view *v,
+		struct interp_result *res)
+{
+	struct ofl_mark_ent e = ofl_mark_resolve(rs->ofl_marks, m->hash.fdir.hi);
+
+	if (e.kind == OFL_MARK_NONE || e.port_idx != in_port)
+		return false;
+	if (e.kind == OFL_MARK_ACCEPT && e.hook_idx >= rs->ports[in_port].n_hooks) {
+		/* Every base chain accepted in hardware. */
+		memset(res, 0, sizeof(*res));
+		res->disp = INTERP_ACCEPT;
+		res->out_port = fwd_ctx.port[in_port].peer;
+		return true;
+	}
+	interp_run_from(rs, lc->worker_idx, in_port, m, v, e.hook_idx,
+		e.rule_idx, 0, res);
+	return true;
+}
 
 static void
 pipeline_accept_all(struct fwd_lcore *lc, uint16_t in_port,
@@ -35,7 +64,10 @@ pipeline_burst(struct fwd_lcore *lc, uint16_t in_port,
 	}
 	pkt_view_parse_burst(pkts, n, &fwd_ctx.port[in_port].mac, views);
 	for (i = 0; i < n; i++) {
-		interp_run(rs, lc->worker_idx, in_port, pkts[i], &views[i], &res);
+		if (rs->ofl_marks == NULL ||
+		    !(pkts[i]->ol_flags & RTE_MBUF_F_RX_FDIR_ID) ||
+		    !pipeline_resume(rs, lc, in_port, pkts[i], &views[i], &res))
+			interp_run(rs, lc->worker_idx, in_port, pkts[i], &views[i], &res);
 		/* dup copies and reject replies leave before the packet */
 		for (e = 0; e < res.n_extra; e++)
 			fwd_tx_enqueue(lc, res.extra[e].port, res.extra[e].m);

@@ -244,13 +244,19 @@ def run_forwarder(case, workdir, binary=DEFAULT_BIN, idle_exit_ms=IDLE_EXIT_MS, 
         os.unlink(spath)
     app += ["--idle-exit", str(idle_exit_ms), "-f", rpath, "--stats-file", spath]
     app += list(extra_args)
+    # Offload runs: extra forwarder options, and a library (the emulated
+    # rte_flow NIC) preloaded into the forwarder only.
+    app += os.environ.get("NFTDIFF_FWD_ARGS", "").split()
+    env = None
+    if os.environ.get("NFTDIFF_FWD_PRELOAD"):
+        env = dict(os.environ, LD_PRELOAD=os.environ["NFTDIFF_FWD_PRELOAD"])
     cmd = [binary] + eal + ["--"] + app
     with open(os.path.join(workdir, "fwd-cmd.txt"), "w") as f:
         f.write(" ".join(cmd) + "\n")
     t0 = time.monotonic()
     try:
         p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                           timeout=timeout)
+                           timeout=timeout, env=env)
         rc, out, err = p.returncode, p.stdout, p.stderr
     except subprocess.TimeoutExpired as e:
         rc, out, err = -1, (e.stdout or b"").decode(errors="replace"), \
