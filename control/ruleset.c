@@ -76,6 +76,37 @@ ruleset_summary(FILE *f, const struct ir_ruleset *ir, const char *what)
 		what, ir->ntables, chains, base, rules, sets);
 }
 
+/* --dump-ir: the IR as JSON; 0, or -errno with the error printed. */
+static int
+ruleset_dump_ir(const struct cfg *c, const struct ir_ruleset *ir)
+{
+	int ret;
+
+	if (c->dump_ir_path == NULL)
+		return 0;
+	ret = ir_json_write(ir, c->dump_ir_path, 0);
+	if (ret < 0)
+		fprintf(stderr, "dpdk-nft-fwd: --dump-ir %s: %s\n", c->dump_ir_path,
+			strerror(-ret));
+	return ret;
+}
+
+/* Port names of the configuration (for --check) or of fwd_ctx. */
+static unsigned int
+ruleset_port_names(const struct cfg *c, const char **names)
+{
+	unsigned int i;
+
+	if (c->check) {
+		for (i = 0; i < c->n_ports; i++)
+			names[i] = c->ports[i].name;
+		return c->n_ports;
+	}
+	for (i = 0; i < fwd_ctx.n_ports; i++)
+		names[i] = fwd_ctx.port[i].name;
+	return fwd_ctx.n_ports;
+}
+
 /* Read the IR: the file in a private namespace, or the host table. */
 static int
 ruleset_read(const struct cfg *c, const char *const *names, unsigned int n,
@@ -100,29 +131,20 @@ ruleset_check(const struct cfg *c)
 {
 	const char *names[CFG_MAX_PORTS];
 	struct ir_ruleset *ir = NULL;
-	unsigned int i;
-	int ret;
+	unsigned int n = ruleset_port_names(c, names);
 
-	for (i = 0; i < c->n_ports; i++)
-		names[i] = c->ports[i].name;
-	ret = ruleset_read(c, names, c->n_ports, &ir);
-	if (ret < 0)
+	if (ruleset_read(c, names, n, &ir) < 0)
 		return 2;
 	ruleset_summary(stdout, ir, ruleset_source(c));
 	ir_print(stdout, ir, IR_PRINT_HANDLES);
 	if (c->offload_plan &&
-	    offload_check(c, ir, names, c->n_ports) < 0) {
+	    offload_check(c, ir, names, n) < 0) {
 		ir_ruleset_free(ir);
 		return 2;
 	}
-	if (c->dump_ir_path != NULL) {
-		ret = ir_json_write(ir, c->dump_ir_path, 0);
-		if (ret < 0) {
-			fprintf(stderr, "dpdk-nft-fwd: --dump-ir %s: %s\n",
-				c->dump_ir_path, strerror(-ret));
-			ir_ruleset_free(ir);
-			return 2;
-		}
+	if (ruleset_dump_ir(c, ir) < 0) {
+		ir_ruleset_free(ir);
+		return 2;
 	}
 	ir_ruleset_free(ir);
 	nftr_mirror_close(rs.mirror);
@@ -214,25 +236,19 @@ ruleset_start(const struct cfg *c)
 {
 	const char *names[FWD_MAX_PORTS];
 	struct ir_ruleset *ir = NULL;
-	unsigned int i;
+	unsigned int n;
 	int ret;
 
 	rs.cfg = c;
 	if (ruleset_source(c) == NULL)
 		return 0;
-	for (i = 0; i < fwd_ctx.n_ports; i++)
-		names[i] = fwd_ctx.port[i].name;
-	ret = ruleset_read(c, names, fwd_ctx.n_ports, &ir);
+	n = ruleset_port_names(c, names);
+	ret = ruleset_read(c, names, n, &ir);
 	if (ret < 0)
 		return ret;
-	if (c->dump_ir_path != NULL) {
-		ret = ir_json_write(ir, c->dump_ir_path, 0);
-		if (ret < 0) {
-			fprintf(stderr, "dpdk-nft-fwd: --dump-ir %s: %s\n",
-				c->dump_ir_path, strerror(-ret));
-			ir_ruleset_free(ir);
-			return -EINVAL;
-		}
+	if (ruleset_dump_ir(c, ir) < 0) {
+		ir_ruleset_free(ir);
+		return -EINVAL;
 	}
 	ruleset_summary(stderr, ir, ruleset_source(c));
 	return ruleset_install(ir);
