@@ -740,7 +740,10 @@ plan_port(struct ofl_ctx *c, const struct ofl_plan *plan, struct ofl_port_plan *
 			goto out;
 		if (ok) {
 			rp->form = form;
-			rp->count = t.count && x->count;
+			/* only an exact rule's COUNT is the rule's: a punt or a
+			 * partial resumes software at the rule, which counts */
+			rp->count = t.count && x->count &&
+				    (form == OFL_FORM_DROP || form == OFL_FORM_ACCEPT);
 			rp->mark = t.mark;
 			if (form == OFL_FORM_DROP || form == OFL_FORM_ACCEPT) {
 				rp->where = OFL_WHERE_HW;
