@@ -1,0 +1,546 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * cls_run.c - the burst path of the compiled classifier.
+ *
+ * Per burst (at most CLS_BURST_MAX packets) and base chain: build the keys
+ * of the packets the hook sees, one rte_acl_classify() on them (context 0:
+ * the first 16 continuation points), prefetch. Classification is pure (the
+ * packet and its mark, 0 on this path, do not change before a rule that
+ * would change them hands over), so it is done for a base chain when the
+ * first packet reaches it; then every packet walks its base chains in
+ * order, one packet after the other, exactly like interp_run() in a loop:
+ * stateful statements (counters, limits, quotas) see packets in the same
+ * order as the interpreter would.
+ */
+#include <string.h>
+
+#include <rte_acl.h>
+#include <rte_prefetch.h>
+
+#include "fastpath/cls_int.h"
+
+/* Base chains whose burst results are kept; later ones classify per packet. */
+#define CLS_RUN_HOOKS	2
+
+enum cls_out {
+	CLS_OUT_ACCEPT = 0,	/* the base chain accepts: next one */
+	CLS_OUT_DROP,
+	CLS_OUT_HANDOFF,	/* interp_run_from() from rule *ho_rule */
+};
+
+/* A base chain's classification of the burst, made when first needed. */
+struct cls_hook_res {
+	bool keyed;
+	uint32_t done;			/* segments classified (bit) */
+	const uint8_t *data[CLS_BURST_MAX];
+	uint32_t r[CLS_MAX_SEGS][CLS_BURST_MAX];
+	uint8_t keys[CLS_BURST_MAX][CLS_KEY_MAX] __rte_aligned(16);
+};
+
+struct cls_walk {
+	const struct cls *c;
+	const struct fp_ruleset *rs;
+	unsigned int lcore;
+	uint16_t in_port;
+	struct cls_pkt pkt;
+	uint32_t skb_len;
+	bool have_now;
+	uint64_t now;
+	/* the burst */
+	struct rte_mbuf *const *m;
+	const struct pkt_view *v;
+	uint16_t n;
+	uint16_t i;			/* packet being walked */
+	struct cls_hook_res *hr;	/* NULL: this chain per packet */
+	/* per packet and chain: segments classified for it alone */
+	uint32_t p_done;
+	uint32_t p_res[CLS_MAX_SEGS];
+	bool p_keyed;
+	uint8_t p_key[CLS_KEY_MAX] __rte_aligned(16);
+};
+
+static inline void
+cls_swap_img(uint8_t *r, unsigned int len)
+{
+	uint8_t t;
+
+	if (len == 2 || len == 8 || len % 4 != 0) {
+		for (unsigned int i = 0; i < len / 2; i++) {
+			t = r[i];
+			r[i] = r[len - 1 - i];
+			r[len - 1 - i] = t;
+		}
+		return;
+	}
+	for (unsigned int w = 0; w < len; w += 4) {
+		t = r[w]; r[w] = r[w + 3]; r[w + 3] = t;
+		t = r[w + 1]; r[w + 1] = r[w + 2]; r[w + 2] = t;
+	}
+}
+
+/* The key of one packet (see cls_acl.c for the layout). */
+static inline void
+cls_key_build(const struct cls_prog *p, const struct rte_mbuf *m,
+	      const struct pkt_view *v, uint8_t *key)
+{
+	memset(key, 0, CLS_KEY_MAX);
+	for (unsigned int i = 0; i < p->n_src; i++) {
+		const struct cls_src *s = &p->src[i];
+		uint8_t img[CLS_SRC_MAX_LEN] __rte_aligned(8);
+		uint32_t u32;
+		bool ok = true;
+
+		switch (s->kind) {
+		case CLS_SRC_PAYLOAD:
+			ok = pkt_view_load_payload(m, v, (enum pkt_view_base)s->base,
+						   s->offset, s->len, img);
+			break;
+		case CLS_SRC_LEN:
+			memset(img, 0, sizeof(img));
+			u32 = pkt_view_meta_len(v);
+			memcpy(img, &u32, 4);
+			break;
+		case CLS_SRC_PROTOCOL:
+			memset(img, 0, sizeof(img));
+			memcpy(img, &v->protocol, 2);
+			break;
+		case CLS_SRC_PKTTYPE:
+			memset(img, 0, sizeof(img));
+			img[0] = v->pkttype;
+			break;
+		case CLS_SRC_L4PROTO:
+			memset(img, 0, sizeof(img));
+			ok = pkt_view_meta_l4proto(v, &img[0]);
+			break;
+		default:
+			ok = false;
+			break;
+		}
+		if (!ok)
+			continue;
+		if (unlikely(s->swap))
+			cls_swap_img(img, s->len);
+		key[s->vbyte] |= s->vbit;
+		for (unsigned int k = 0; k < s->n_copy; k++) {
+			const struct cls_copy *cp = &s->copy[k];
+
+			switch (cp->size) {
+			case 4:
+				memcpy(key + cp->to, img + cp->from, 4);
+				break;
+			case 2:
+				memcpy(key + cp->to, img + cp->from, 2);
+				break;
+			default:
+				key[cp->to] = img[cp->from];
+				break;
+			}
+		}
+	}
+}
+
+static inline uint64_t
+cls_now(struct cls_walk *w)
+{
+	if (!w->have_now) {
+		w->now = w->rs->clock(w->rs->clock_arg);
+		w->have_now = true;
+	}
+	return w->now;
+}
+
+/* The entry's items that the boxes do not settle, in rule order. */
+static bool
+cls_exec(struct cls_walk *w, const struct cls_entry *e)
+{
+	const struct ir_rule *r = e->fr->ir;
+	const struct fp_ruleset *rs = w->rs;
+
+	for (unsigned int k = 0; k < e->n_run; k++) {
+		uint32_t i = e->run[k];
+		const struct ir_item *it = &r->items[i];
+		const struct ir_stmt *st = &it->stmt;
+		uint32_t slot = e->fr->slot[i];
+
+		if (it->kind == IR_ITEM_MATCH) {
+			if (!cls_match(&w->pkt, &it->match))
+				return false;
+			continue;
+		}
+		switch (st->kind) {
+		case IR_STMT_COUNTER:
+			fp_counters_add(&rs->counters, w->lcore, slot, w->skb_len);
+			break;
+		case IR_STMT_LIMIT:
+			if (!fp_limit_eval(&rs->limits[slot], cls_now(w), w->skb_len))
+				return false;
+			break;
+		case IR_STMT_QUOTA:
+			if (!fp_quota_eval(&rs->quotas[slot], w->skb_len))
+				return false;
+			break;
+		case IR_STMT_OBJREF:
+			switch (st->objref.type) {
+			case IR_OBJ_COUNTER:
+				fp_counters_add(&rs->counters, w->lcore, slot,
+						w->skb_len);
+				break;
+			case IR_OBJ_QUOTA:
+				if (!fp_quota_eval(&rs->quotas[slot], w->skb_len))
+					return false;
+				break;
+			case IR_OBJ_LIMIT:
+				if (!fp_limit_eval(&rs->limits[slot], cls_now(w),
+						   w->skb_len))
+					return false;
+				break;
+			default:
+				return false;
+			}
+			break;
+		default:
+			return false;	/* not compiled: cannot happen */
+		}
+	}
+	return true;
+}
+
+/* First candidate of seg among n keys: res[i] (entry + 1, 0: none). */
+static inline void
+cls_classify_seg(const struct cls_seg *sg, const uint8_t **data, uint32_t n,
+		 uint32_t *res)
+{
+	uint32_t tmp[CLS_BURST_MAX];
+
+	memset(res, 0, n * sizeof(*res));
+	if (sg->n_ctx == 0)
+		return;
+	rte_acl_classify(sg->ctx[0], data, res, n, 1);
+	for (uint32_t q = 1; q < sg->n_ctx; q++) {
+		memset(tmp, 0, n * sizeof(*tmp));
+		rte_acl_classify(sg->ctx[q], data, tmp, n, 1);
+		for (uint32_t i = 0; i < n; i++) {
+			uint32_t t = tmp[i], r = res[i];
+
+			/* 0 (none) is the largest as unsigned t - 1 */
+			res[i] = t - 1 < r - 1 ? t : r;
+		}
+	}
+}
+
+static inline const uint8_t *cls_key_of(struct cls_walk *w,
+					const struct cls_prog *p);
+
+/* Segment j's first candidate for the packet being walked. */
+static inline uint32_t
+cls_seg_res(struct cls_walk *w, const struct cls_prog *p, uint32_t j)
+{
+	const struct cls_seg *sg = &p->segs[j];
+	uint32_t bit = 1u << sg->acl_idx;
+	struct cls_hook_res *hr = w->hr;
+
+	if (likely(hr != NULL)) {
+		if (unlikely(!(hr->done & bit))) {
+			/* frames the hook does not see are never walked:
+			 * their keys do not matter */
+			(void)cls_key_of(w, p);
+			cls_classify_seg(sg, hr->data, w->n, hr->r[sg->acl_idx]);
+			hr->done |= bit;
+		}
+		return hr->r[sg->acl_idx][w->i];
+	}
+	if (!(w->p_done & bit)) {
+		const uint8_t *data[1];
+
+		data[0] = cls_key_of(w, p);
+		cls_classify_seg(sg, data, 1, &w->p_res[sg->acl_idx]);
+		w->p_done |= bit;
+	}
+	return w->p_res[sg->acl_idx];
+}
+
+/* The packet's key for this program (built once per chain). */
+static inline const uint8_t *
+cls_key_of(struct cls_walk *w, const struct cls_prog *p)
+{
+	struct cls_hook_res *hr = w->hr;
+
+	if (likely(hr != NULL)) {
+		if (!hr->keyed) {
+			for (uint16_t i = 0; i < w->n; i++) {
+				cls_key_build(p, w->m[i], &w->v[i], hr->keys[i]);
+				hr->data[i] = hr->keys[i];
+			}
+			hr->keyed = true;
+		}
+		return hr->keys[w->i];
+	}
+	if (!w->p_keyed) {
+		cls_key_build(p, w->pkt.m, w->pkt.v, w->p_key);
+		w->p_keyed = true;
+	}
+	return w->p_key;
+}
+
+static inline uint32_t
+cls_key_field(const uint8_t *key, const struct cls_ratom *a)
+{
+	switch (a->size) {
+	case 4:
+		return (uint32_t)key[a->off] << 24 | (uint32_t)key[a->off + 1] << 16 |
+		       (uint32_t)key[a->off + 2] << 8 | key[a->off + 3];
+	case 2:
+		return (uint32_t)key[a->off] << 8 | key[a->off + 1];
+	default:
+		return key[a->off];
+	}
+}
+
+/* Whether one of entry e's boxes holds the key (what rte_acl answers). */
+static inline bool
+cls_boxes_hold(const struct cls_prog *p, const struct cls_entry *e,
+	       const uint8_t *key)
+{
+	for (uint32_t b = 0; b < e->n_box; b++) {
+		const struct cls_rbox *x = &p->rbox[e->box_off + b];
+		bool in = true;
+
+		for (uint32_t k = 0; k < x->n && in; k++) {
+			const struct cls_ratom *a = &p->ratom[x->off + k];
+			uint32_t v = cls_key_field(key, a);
+
+			in = a->mask ? (v & a->b) == a->a : v >= a->a && v <= a->b;
+		}
+		if (in)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Entries from *pos to end tested in turn on the key, as rte_acl would
+ * (the boxes carry the jump rules' matches too): the first that may match,
+ * as index + 1; 0 with *pos at end.
+ */
+static inline uint32_t
+cls_scan(struct cls_walk *w, const struct cls_prog *p, uint32_t *pos,
+	 uint32_t end)
+{
+	const uint8_t *key = cls_key_of(w, p);
+
+	for (; *pos < end; (*pos)++)
+		if (cls_boxes_hold(p, &p->entries[*pos], key))
+			return *pos + 1;
+	return 0;
+}
+
+/* First entry at or after pos that may match (its index + 1), 0: none. */
+static inline uint32_t
+cls_cand(struct cls_walk *w, const struct cls_prog *p, uint32_t pos)
+{
+	while (pos < p->n_entries) {
+		uint32_t j = p->seg_of[pos];
+		const struct cls_seg *sg = &p->segs[j];
+		uint32_t r;
+
+		if (!sg->linear) {
+			r = cls_seg_res(w, p, j);
+			if (r == 0) {
+				pos = sg->end;
+				continue;
+			}
+			if (r - 1 >= pos)
+				return r;
+		}
+		r = cls_scan(w, p, &pos, sg->end);
+		if (r != 0)
+			return r;
+	}
+	return 0;
+}
+
+static inline void
+cls_decided(struct interp_result *res, uint32_t h, const struct ir_chain *ch,
+	    uint32_t rule, enum interp_reason why)
+{
+	res->hook_idx = (int32_t)h;
+	res->chain = ch;
+	res->rule_idx = rule;
+	res->reason = why;
+}
+
+/* One base chain for one packet. */
+static enum cls_out
+cls_walk_chain(struct cls_walk *w, const struct cls_prog *p, uint32_t h,
+	       struct interp_result *res, uint32_t *ho_rule)
+{
+	uint32_t cand, pos;
+
+	w->p_done = 0;
+	w->p_keyed = false;
+	cand = cls_cand(w, p, 0);
+	for (;;) {
+		const struct cls_entry *e;
+		struct cls_act act;
+
+		if (cand == 0) {
+			const struct ir_chain *b = p->base->ir;
+
+			cls_decided(res, h, b, b->nrules, INTERP_R_POLICY);
+			return b->policy == IR_POLICY_DROP ? CLS_OUT_DROP :
+							    CLS_OUT_ACCEPT;
+		}
+		e = &p->entries[cand - 1];
+		if (unlikely(e->kind == CLS_E_HANDOFF)) {
+			*ho_rule = e->rule_idx;
+			return CLS_OUT_HANDOFF;
+		}
+		if (e->n_run != 0 && !cls_exec(w, e)) {
+			pos = e->fail;
+			goto next;
+		}
+		if (unlikely(e->vm_check) &&
+		    cls_lookup(&w->pkt, e->vm_lookup) !=
+		    &e->vm_lookup->set->elems[e->vm_elem]) {
+			pos = e->elem_next;
+			goto next;
+		}
+		act = e->act;
+		if (e->kind == CLS_E_VMAP) {
+			const struct ir_set_elem *el = cls_lookup(&w->pkt,
+								  e->vm_lookup);
+
+			if (el == NULL) {
+				pos = e->fail;
+				goto next;
+			}
+			act = e->vm_act[el - e->vm_lookup->set->elems];
+		}
+		switch (act.kind) {
+		case CLS_ACT_ACCEPT:
+			cls_decided(res, h, e->chain->ir, e->rule_idx,
+				    INTERP_R_RULE);
+			return CLS_OUT_ACCEPT;
+		case CLS_ACT_DROP:
+			cls_decided(res, h, e->chain->ir, e->rule_idx,
+				    INTERP_R_RULE);
+			return CLS_OUT_DROP;
+		case CLS_ACT_POLICY: {
+			const struct ir_chain *b = p->base->ir;
+
+			cls_decided(res, h, b, b->nrules, INTERP_R_POLICY);
+			return b->policy == IR_POLICY_DROP ? CLS_OUT_DROP :
+							    CLS_OUT_ACCEPT;
+		}
+		default:
+			pos = act.target;
+			break;
+		}
+next:
+		cand = cls_cand(w, p, pos);
+	}
+}
+
+static void
+cls_run_chunk(const struct cls *c, unsigned int lcore, uint16_t in_port,
+	      struct rte_mbuf *const *m, const struct pkt_view *v, uint16_t n,
+	      struct interp_result *res)
+{
+	const struct fp_ruleset *rs = c->rs;
+	struct cls_hook_res hr[CLS_RUN_HOOKS];
+	const struct cls_port *port;
+	const struct fp_port *fpp;
+	struct cls_walk w;
+
+	for (unsigned int h = 0; h < CLS_RUN_HOOKS; h++) {
+		hr[h].keyed = false;
+		hr[h].done = 0;
+	}
+	w.c = c;
+	w.rs = rs;
+	w.lcore = lcore;
+	w.in_port = in_port;
+	w.pkt.mark = 0;
+	w.m = m;
+	w.v = v;
+	w.n = n;
+	port = in_port < c->n_ports ? &c->ports[in_port] : NULL;
+	fpp = in_port < rs->n_ports ? &rs->ports[in_port] : NULL;
+	w.pkt.port = fpp;
+
+	/* the first base chain's first segment, for the whole burst */
+	if (port != NULL && port->n_hooks > 0 && !port->hook[0]->interp_only &&
+	    port->hook[0]->n_segs > 0 && !port->hook[0]->segs[0].linear) {
+		const struct cls_prog *p0 = port->hook[0];
+
+		w.hr = &hr[0];
+		w.i = 0;
+		(void)cls_seg_res(&w, p0, 0);
+		for (uint16_t i = 0; i < n; i++) {
+			uint32_t c0 = hr[0].r[p0->segs[0].acl_idx][i];
+
+			if (c0 != 0)
+				rte_prefetch0(&p0->entries[c0 - 1]);
+		}
+	}
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct interp_result *r = &res[i];
+		uint32_t h;
+
+		r->disp = INTERP_ACCEPT;
+		r->reason = INTERP_R_NO_CHAIN;
+		r->out_port = FP_PORT_PEER;
+		r->n_extra = 0;
+		r->mark = 0;
+		r->hook_idx = -1;
+		r->chain = NULL;
+		r->rule_idx = 0;
+		if (unlikely(port == NULL || !(v[i].flags & PKT_VIEW_F_HOOK))) {
+			r->disp = INTERP_DROP;
+			r->reason = INTERP_R_NOT_SEEN;
+			continue;
+		}
+		w.i = i;
+		w.pkt.m = m[i];
+		w.pkt.v = &v[i];
+		w.skb_len = pkt_view_meta_len(&v[i]);
+		w.have_now = false;
+		for (h = 0; h < port->n_hooks; h++) {
+			const struct cls_prog *p = port->hook[h];
+			uint32_t ho_rule = 0;
+			enum cls_out out;
+
+			if (unlikely(p->interp_only)) {
+				interp_run_from(rs, lcore, in_port, m[i], &v[i], h, 0,
+						0, r);
+				goto next_pkt;
+			}
+			w.hr = likely(h < CLS_RUN_HOOKS) ? &hr[h] : NULL;
+			out = cls_walk_chain(&w, p, h, r, &ho_rule);
+			if (out == CLS_OUT_ACCEPT)
+				continue;
+			if (out == CLS_OUT_DROP) {
+				r->disp = INTERP_DROP;
+				goto next_pkt;
+			}
+			interp_run_from(rs, lcore, in_port, m[i], &v[i], h, ho_rule,
+					0, r);
+			goto next_pkt;
+		}
+		r->disp = INTERP_ACCEPT;
+		r->out_port = fpp->peer;
+next_pkt:;
+	}
+}
+
+void
+cls_run_burst(const struct cls *c, unsigned int lcore_idx, uint16_t in_port,
+	      struct rte_mbuf *const *m, const struct pkt_view *v, uint16_t n,
+	      struct interp_result *res)
+{
+	for (uint16_t off = 0; off < n; off += CLS_BURST_MAX)
+		cls_run_chunk(c, lcore_idx, in_port, m + off, v + off,
+			      (uint16_t)RTE_MIN(n - off, CLS_BURST_MAX),
+			      res + off);
+}
