@@ -15,7 +15,15 @@
  * - ETH type is the outer EtherType or TPID, as on the wire: before a VLAN
  *   item it is the TPID; has_vlan matches "at least one tag"; VLAN
  *   inner_type is the type after that tag, has_more_vlan "another tag
- *   follows"; a VLAN item needs a tag (TPID 0x8100, 0x88a8 or 0x9100).
+ *   follows"; a VLAN item needs a tag: TPID 0x8100 (802.1Q) or 0x88a8
+ *   (802.1ad), the tags the rte_flow VLAN item is defined for and the ones
+ *   the kernel removes (0x9100 is an outer TPID some PMDs can be configured
+ *   with; not by default);
+ * - IPv4 is found when the version is 4, ihl >= 5 and the ihl * 4 bytes are
+ *   in the frame; IPv6 when the version is 6 and 40 bytes are there; L4
+ *   when its fixed header is in the frame (not on non-first fragments).
+ *   Total length, payload length and checksums are never looked at (as
+ *   PMDs do: checking them is what RTE_FLOW_ITEM_TYPE_INTEGRITY is for).
  */
 
 #include <stdarg.h>
@@ -505,7 +513,7 @@ flowemu_frame_parse(const struct flowemu_profile *p, const uint8_t *d, uint32_t 
 	add_layer(f, FLOWEMU_H_ETH, 0);
 	type = rd16(d + 12);
 	vlan0 = f->n;
-	while ((type == 0x8100 || type == 0x88a8 || type == 0x9100) && off + 4 <= len &&
+	while ((type == 0x8100 || type == 0x88a8) && off + 4 <= len &&
 	       f->n < 9) {
 		add_layer(f, FLOWEMU_H_VLAN, off);
 		type = rd16(d + off + 2);

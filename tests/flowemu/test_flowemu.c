@@ -222,6 +222,23 @@ port_setup(uint16_t pid, uint16_t nq)
 
 static uint32_t last_len;
 
+/* Raw damage to the frames run_q() builds (malformed-frame tests). */
+static struct {
+	int off[2];		/* bytes to overwrite, -1: none */
+	uint8_t val[2];
+	uint32_t cut;		/* keep this many bytes, 0: all */
+} dmg = { { -1, -1 }, { 0, 0 }, 0 };
+
+static void
+dmg_set(int off0, uint8_t v0, int off1, uint8_t v1, uint32_t cut)
+{
+	dmg.off[0] = off0;
+	dmg.val[0] = v0;
+	dmg.off[1] = off1;
+	dmg.val[1] = v1;
+	dmg.cut = cut;
+}
+
 /* Send a frame on (pid, txq); what arrives on rxq. */
 static int
 run_q(uint16_t pid, uint16_t txq, uint16_t rxq, const struct pk *p, uint8_t pre_flags)
@@ -235,6 +252,11 @@ run_q(uint16_t pid, uint16_t txq, uint16_t rxq, const struct pk *p, uint8_t pre_
 		return OUT_BAD;
 	d = (uint8_t *)rte_pktmbuf_append(m, 128);
 	last_len = pk_build(p, d);
+	for (int i = 0; i < 2; i++)
+		if (dmg.off[i] >= 0 && (uint32_t)dmg.off[i] < last_len)
+			d[dmg.off[i]] = dmg.val[i];
+	if (dmg.cut > 0 && dmg.cut < last_len)
+		last_len = dmg.cut;
 	rte_pktmbuf_trim(m, (uint16_t)(128 - last_len));
 	if (pre_flags)	/* stale flags from a previous life of the mbuf */
 		m->ol_flags |= RTE_MBUF_F_RX_FDIR | RTE_MBUF_F_RX_FDIR_ID;
@@ -611,6 +633,106 @@ test_eth_vlan(void)
 		CHECK(run(ring0, &q) == OUT_PLAIN, "inner VID differs");
 		flush(ring0);
 	}
+}
+
+/*
+ * The NIC model of the offload planner (rte_flow/ofl_items.h): headers
+ * found by version, ihl and presence; lengths and checksums never checked;
+ * tags 0x8100/0x88a8 only.
+ */
+static void
+test_malformed(void)
+{
+	struct pk p = pk_tcp4(IP4(10, 1, 2, 3), IP4(192, 168, 0, 1), 1000, 80), q;
+	struct rte_flow_item_eth es, em;
+	struct rb r;
+
+	reattach(ring0, &flowemu_profile_rich);
+	/* eth / ipv4 */
+	rb_init(&r, 0, 0);
+	rb_item(&r, RTE_FLOW_ITEM_TYPE_ETH, NULL, NULL, NULL, 0);
+	rb_item(&r, RTE_FLOW_ITEM_TYPE_IPV4, NULL, NULL, NULL, 0);
+	MARK_RULE(&r, ring0, 1);
+	CHECK(run(ring0, &p) == 1, "IPV4: well-formed");
+	dmg_set(14, 0x65, -1, 0, 0);
+	CHECK(run(ring0, &p) == OUT_PLAIN, "IPV4: version 6 under 0x0800 is not IPv4");
+	dmg_set(14, 0x55, -1, 0, 0);
+	CHECK(run(ring0, &p) == OUT_PLAIN, "IPV4: version 5 is not IPv4");
+	dmg_set(14, 0x44, -1, 0, 0);
+	CHECK(run(ring0, &p) == OUT_PLAIN, "IPV4: ihl 4 is not IPv4");
+	dmg_set(14, 0x4f, -1, 0, 0);
+	CHECK(run(ring0, &p) == OUT_PLAIN, "IPV4: ihl 15, header not all in the frame");
+	dmg_set(16, 0, 17, 200, 0);
+	CHECK(run(ring0, &p) == 1, "IPV4: total length beyond the frame is not checked");
+	dmg_set(16, 0, 17, 10, 0);
+	CHECK(run(ring0, &p) == 1, "IPV4: total length below the header is not checked");
+	dmg_set(-1, 0, -1, 0, 14 + 19);
+	CHECK(run(ring0, &p) == OUT_PLAIN, "IPV4: header cut at 19 bytes");
+	dmg_set(-1, 0, -1, 0, 0);
+	q = p;
+	q.nvlan = 1;
+	q.tpid[0] = 0x9100;
+	q.tci[0] = 5;
+	CHECK(run(ring0, &q) == OUT_PLAIN, "0x9100 is not a tag: no IPv4 behind it");
+	flush(ring0);
+	/* eth type 0x9100 has_vlan 0 */
+	rb_init(&r, 0, 0);
+	es = (struct rte_flow_item_eth){ .hdr.ether_type = RTE_BE16(0x9100), .has_vlan = 0 };
+	em = (struct rte_flow_item_eth){ .hdr.ether_type = RTE_BE16(0xffff), .has_vlan = 1 };
+	rb_item(&r, RTE_FLOW_ITEM_TYPE_ETH, &es, &em, NULL, sizeof(es));
+	MARK_RULE(&r, ring0, 2);
+	CHECK(run(ring0, &q) == 2, "0x9100 frame: ETH type 0x9100, has_vlan 0");
+	flush(ring0);
+	/* a tag needs its 4 bytes */
+	rb_init(&r, 0, 0);
+	es = (struct rte_flow_item_eth){ .has_vlan = 1 };
+	em = (struct rte_flow_item_eth){ .has_vlan = 1 };
+	rb_item(&r, RTE_FLOW_ITEM_TYPE_ETH, &es, &em, NULL, sizeof(es));
+	MARK_RULE(&r, ring0, 3);
+	q.tpid[0] = 0x8100;
+	dmg_set(-1, 0, -1, 0, 18);
+	CHECK(run(ring0, &q) == 3, "18-byte tagged frame: has_vlan");
+	dmg_set(-1, 0, -1, 0, 17);
+	CHECK(run(ring0, &q) == OUT_PLAIN, "17-byte frame with TPID 0x8100: no tag");
+	dmg_set(-1, 0, -1, 0, 0);
+	flush(ring0);
+	/* eth / ipv4 / tcp */
+	rb_init(&r, 0, 0);
+	rb_item(&r, RTE_FLOW_ITEM_TYPE_ETH, NULL, NULL, NULL, 0);
+	rb_item(&r, RTE_FLOW_ITEM_TYPE_IPV4, NULL, NULL, NULL, 0);
+	rb_item(&r, RTE_FLOW_ITEM_TYPE_TCP, NULL, NULL, NULL, 0);
+	MARK_RULE(&r, ring0, 4);
+	CHECK(run(ring0, &p) == 4, "TCP: well-formed");
+	dmg_set(16, 0, 17, 200, 0);
+	CHECK(run(ring0, &p) == 4, "TCP: IPv4 total length beyond the frame is not checked");
+	dmg_set(16, 0, 17, 10, 0);
+	CHECK(run(ring0, &p) == 4, "TCP: IPv4 total length below the header is not checked");
+	dmg_set(-1, 0, -1, 0, 14 + 20 + 19);
+	CHECK(run(ring0, &p) == OUT_PLAIN, "TCP: header cut at 19 bytes");
+	dmg_set(-1, 0, -1, 0, 14 + 20 + 20);
+	CHECK(run(ring0, &p) == 4, "TCP: the 20 bytes are enough");
+	dmg_set(14, 0x46, -1, 0, 14 + 20 + 20);
+	CHECK(run(ring0, &p) == OUT_PLAIN, "TCP: at ihl * 4 (ihl 6: the 20 bytes end 4 bytes short)");
+	dmg_set(-1, 0, -1, 0, 0);
+	flush(ring0);
+	/* eth / ipv6 */
+	q = pk_v6(IPPROTO_UDP, 1000, 53);
+	rb_init(&r, 0, 0);
+	rb_item(&r, RTE_FLOW_ITEM_TYPE_ETH, NULL, NULL, NULL, 0);
+	rb_item(&r, RTE_FLOW_ITEM_TYPE_IPV6, NULL, NULL, NULL, 0);
+	rb_item(&r, RTE_FLOW_ITEM_TYPE_UDP, NULL, NULL, NULL, 0);
+	MARK_RULE(&r, ring0, 5);
+	CHECK(run(ring0, &q) == 5, "IPV6/UDP: well-formed");
+	dmg_set(14, 0x40, -1, 0, 0);
+	CHECK(run(ring0, &q) == OUT_PLAIN, "IPV6: version 4 under 0x86dd is not IPv6");
+	dmg_set(18, 0x10, -1, 0, 0);
+	CHECK(run(ring0, &q) == 5, "IPV6: payload length beyond the frame is not checked");
+	dmg_set(-1, 0, -1, 0, 14 + 39);
+	CHECK(run(ring0, &q) == OUT_PLAIN, "IPV6: header cut at 39 bytes");
+	dmg_set(-1, 0, -1, 0, 14 + 40 + 7);
+	CHECK(run(ring0, &q) == OUT_PLAIN, "UDP: header cut at 7 bytes");
+	dmg_set(-1, 0, -1, 0, 0);
+	flush(ring0);
 }
 
 static void
@@ -1570,6 +1692,7 @@ main(int argc, char **argv)
 
 	test_interpose();
 	test_eth_vlan();
+	test_malformed();
 	test_l3_l4();
 	test_pattern_errors();
 	test_actions();
