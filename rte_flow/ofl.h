@@ -141,9 +141,15 @@ const struct ofl_caps *ofl_port_caps(const struct ofl_ctx *c, unsigned int i);
 /* ---- plans ------------------------------------------------------------- */
 
 enum ofl_where {
-	OFL_WHERE_HW = 0,	/* decided in hardware (or never matches there) */
+	OFL_WHERE_HW = 0,	/* decided in hardware */
 	OFL_WHERE_PARTIAL,	/* classified in hardware, finished in software */
 	OFL_WHERE_SW,		/* software */
+	/*
+	 * No hardware rule needed: it never matches where hardware decides
+	 * (a folded meta is false there) or has no effect; software runs it
+	 * for what reaches software. Not "in hardware".
+	 */
+	OFL_WHERE_NONE,
 };
 
 enum ofl_form {
@@ -297,10 +303,34 @@ void ofl_plan_print(FILE *f, const struct ofl_plan *plan, bool entries);
  */
 int ofl_plan_require(const struct ofl_plan *plan, char *err, size_t err_len);
 
-/* Counts of rules per place over all ports (for a one-line summary). */
+/*
+ * Counts of rules per place over all ports (for a one-line summary): rules
+ * decided in hardware, partial, in software (rules that need no hardware
+ * rule, OFL_WHERE_NONE, count as software here: they are not in hardware),
+ * and the hardware rules. A port whose install failed counts as all
+ * software with no hardware rule.
+ */
 void ofl_plan_summary(const struct ofl_plan *plan, unsigned int *hw,
 		      unsigned int *partial, unsigned int *sw,
 		      unsigned int *entries);
+
+struct ofl_summary {
+	unsigned int hw;	/* decided in hardware */
+	unsigned int partial;
+	unsigned int sw;	/* software, OFL_WHERE_NONE excluded */
+	unsigned int none;	/* OFL_WHERE_NONE */
+	unsigned int entries;	/* hardware rules (installed ports only, once installed) */
+};
+
+void ofl_plan_summary_ex(const struct ofl_plan *plan, struct ofl_summary *s);
+
+/*
+ * The summary as one line: "N rule(s) in hardware, M partial, K in software;
+ * E hardware rule(s)" and, when there are any, "; J rule(s) need no hardware
+ * rule (never match where hardware decides, or no effect)". Returns the
+ * length (snprintf).
+ */
+int ofl_plan_summary_str(const struct ofl_plan *plan, char *buf, size_t len);
 
 const char *ofl_where_name(enum ofl_where w);
 const char *ofl_form_name(enum ofl_form f);

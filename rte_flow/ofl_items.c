@@ -75,19 +75,46 @@ l4_item(uint16_t l3, uint8_t proto, enum rte_flow_item_type *t)
 	}
 }
 
+static uint16_t
+key_l3(const struct ofl_key *k)
+{
+	if (k->m[OFL_K_PROTO] == 0xff && k->m[OFL_K_PROTO + 1] == 0xff)
+		return (uint16_t)(k->v[OFL_K_PROTO] << 8 | k->v[OFL_K_PROTO + 1]);
+	return 0;
+}
+
+unsigned int
+ofl_key_depth(const struct ofl_key *k)
+{
+	uint16_t l3 = key_l3(k);
+	enum rte_flow_item_type t;
+
+	if (l3 != 0x0800 && l3 != 0x86dd)
+		return OFL_DEPTH_L2;
+	if (!masked(k, OFL_K_NH, OFL_K_NH_LEN) && k->m[OFL_K_L4P] == 0 &&
+	    !masked(k, OFL_K_TH, OFL_K_TH_LEN) && k->range == OFL_RANGE_NONE &&
+	    !(k->flags & (OFL_KF_L3 | OFL_KF_L4)))
+		return OFL_DEPTH_L2;
+	if (k->m[OFL_K_L4P] == 0xff &&
+	    (masked(k, OFL_K_TH, OFL_K_TH_LEN) || k->range != OFL_RANGE_NONE ||
+	     (k->flags & OFL_KF_L4)) &&
+	    l4_item(l3, k->v[OFL_K_L4P], &t) > 0)
+		return OFL_DEPTH_L4;
+	return OFL_DEPTH_L3;
+}
+
 int
 ofl_pattern_build(const struct ofl_key *k, struct ofl_pattern *p, char *why,
 		  size_t why_len)
 {
 	struct pb b = { .k = k };
 	struct rte_flow_item *it;
-	uint16_t l3 = 0;
+	uint16_t l3 = key_l3(k);
+	unsigned int depth = ofl_key_depth(k);
 	bool l3_item = false;
 
 	memset(p, 0, sizeof(*p));
 	memcpy(b.left, k->m, OFL_K_LEN);
-	if (k->m[OFL_K_PROTO] == 0xff && k->m[OFL_K_PROTO + 1] == 0xff)
-		l3 = (uint16_t)(k->v[OFL_K_PROTO] << 8 | k->v[OFL_K_PROTO + 1]);
 
 	/* ETH */
 	it = &p->items[p->n++];
@@ -112,8 +139,7 @@ ofl_pattern_build(const struct ofl_key *k, struct ofl_pattern *p, char *why,
 		consume_same(&b, OFL_K_PROTO, OFL_K_LL + 16, 2);
 	}
 	/* IPv4 / IPv6 */
-	if (l3 == 0x0800 && (masked(k, OFL_K_NH, OFL_K_NH_LEN) || k->m[OFL_K_L4P] ||
-			     masked(k, OFL_K_TH, OFL_K_TH_LEN) || k->range)) {
+	if (l3 == 0x0800 && depth >= OFL_DEPTH_L3) {
 		it = &p->items[p->n++];
 		it->type = RTE_FLOW_ITEM_TYPE_IPV4;
 		take(&b, OFL_K_NH, 20, (uint8_t *)&p->l3[0].ipv4.hdr,
@@ -122,9 +148,7 @@ ofl_pattern_build(const struct ofl_key *k, struct ofl_pattern *p, char *why,
 		it->mask = &p->l3[1].ipv4;
 		consume_same(&b, OFL_K_L4P, OFL_K_NH + 9, 1);
 		l3_item = true;
-	} else if (l3 == 0x86dd && (masked(k, OFL_K_NH, OFL_K_NH_LEN) ||
-				    k->m[OFL_K_L4P] ||
-				    masked(k, OFL_K_TH, OFL_K_TH_LEN) || k->range)) {
+	} else if (l3 == 0x86dd && depth >= OFL_DEPTH_L3) {
 		it = &p->items[p->n++];
 		it->type = RTE_FLOW_ITEM_TYPE_IPV6;
 		take(&b, OFL_K_NH, 40, (uint8_t *)&p->l3[0].ipv6.hdr,
@@ -135,8 +159,7 @@ ofl_pattern_build(const struct ofl_key *k, struct ofl_pattern *p, char *why,
 		l3_item = true;
 	}
 	/* L4 */
-	if (l3_item && k->m[OFL_K_L4P] == 0xff &&
-	    (masked(k, OFL_K_TH, OFL_K_TH_LEN) || k->range)) {
+	if (l3_item && depth == OFL_DEPTH_L4) {
 		enum rte_flow_item_type t = RTE_FLOW_ITEM_TYPE_END;
 		unsigned int hl = l4_item(l3, k->v[OFL_K_L4P], &t);
 

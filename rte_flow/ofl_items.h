@@ -18,17 +18,48 @@
  *   arrays and everything they point to; they are plain values (copyable
  *   before use, not after: the arrays point into the struct).
  *
- * The hardware model the planner relies on (what the emulated NIC in
- * tests/flowemu implements, and what mlx5/ice do for well-formed frames):
- * - ETH has_vlan = 0 (masked) matches untagged frames; has_vlan = 1 frames
- *   with a 0x8100 or 0x88a8 first tag; ETH type is the outer type or TPID.
- * - VLAN is the first tag; its inner_type is the type after it.
- * - IPV4/IPV6 fields are the header bytes; next_proto_id/proto the raw
- *   field. L4 items match the header right after a well-formed IPv4 header
- *   (version 4, ihl >= 5, total length consistent) or a fixed IPv6 header,
- *   and never a non-first fragment.
- * - Keys that rely on IPv6 without extension headers or on unfragmented
- *   IPv4 are installed only under the planner's guard rules (ofl_plan.c).
+ * The NIC model the planner relies on (ofl_plan.c), what the emulated NIC
+ * in tests/flowemu implements and the brute-force test in tests/offload
+ * simulates. It is the PMD-neutral reading of the rte_flow items: headers
+ * are found by type, version and presence, never by length fields (length
+ * checks are what RTE_FLOW_ITEM_TYPE_INTEGRITY adds on the PMDs that have
+ * it, mlx5; we do not use it). Per frame, the NIC finds these headers:
+ * - ETH: the frame has 14 bytes. ETH type is the outer EtherType or TPID
+ *   as on the wire. Tags are 0x8100 and 0x88a8 only (what the kernel
+ *   untags; a port configured with another outer TPID, e.g. 0x9100, breaks
+ *   the model), each present when its 4 bytes are in the frame. has_vlan
+ *   (masked) = "at least one tag present"; VLAN is the first tag, its
+ *   inner_type the 2 bytes after it.
+ * - IPV4: after the tags, type 0x0800, version 4, ihl >= 5, and the whole
+ *   header (ihl * 4 bytes) in the frame. Total length and checksum are not
+ *   looked at. Fields are the header bytes.
+ * - IPV6: type 0x86dd, version 6, 40 bytes in the frame; payload length not
+ *   looked at; extension headers are walked for the L4 item.
+ * - TCP/UDP/SCTP/ICMP/ICMP6: right after the IPv4 header (at ihl * 4) or the
+ *   IPv6 extension headers, when the item's fixed header (20/8/12/8/4
+ *   bytes) is in the frame; never on a non-first fragment; on a first
+ *   fragment PMD-dependent.
+ * A pattern matches when every item's header is found (in order) and its
+ * fields match. What differs from the kernel's view (pkt_view.h), and how
+ * the planner copes:
+ * - the kernel's network-header loads (`ip saddr`, `ip6 nexthdr`, ...) read
+ *   any frame of that meta protocol that has the bytes; the L3 item does
+ *   not match frames the NIC does not parse as IPv4/IPv6 (bad version,
+ *   ihl < 5, cut header): such a key is narrower than its rule there
+ *   (guarded: ofl_plan.c, "narrow classes");
+ * - the kernel's transport loads read the bytes they need, the L4 item
+ *   wants its whole fixed header: narrower on truncated transport headers
+ *   (guarded likewise); IPv4 fragments and IPv6 extension headers: the
+ *   fragment and extension-header guards;
+ * - `meta l4proto` and transport loads need the kernel's header checks
+ *   (IPv4 ihl * 4 <= total length <= packet, IPv6 40 + payload length <=
+ *   packet), no item makes them: such keys (OFL_KF_KT) are wider than their
+ *   rule on frames with bad lengths, so they never decide in hardware
+ *   (partial: software re-checks the rule);
+ * - the kernel never sees tagged frames shorter than 20 bytes (freed before
+ *   the hook); a key without an L3 item can match some: harmless for drops
+ *   and marks (software drops them), but such a key's COUNT would count
+ *   them: counted rules need keys that cannot (ofl_plan.c).
  */
 
 #include <stdbool.h>
@@ -65,6 +96,15 @@ struct ofl_pattern {
 	} l4[3];				/* spec, mask, last */
 	unsigned int n;				/* items before END */
 };
+
+/* The deepest item a key's pattern carries. */
+enum ofl_depth {
+	OFL_DEPTH_L2 = 0,	/* ETH (/ VLAN) */
+	OFL_DEPTH_L3,		/* ... / IPV4 or IPV6 */
+	OFL_DEPTH_L4,		/* ... / TCP, UDP, SCTP, ICMP or ICMP6 */
+};
+
+unsigned int ofl_key_depth(const struct ofl_key *k);
 
 /* Build the pattern of key k. 0, or -ENOTSUP with why set. */
 int ofl_pattern_build(const struct ofl_key *k, struct ofl_pattern *p,

@@ -25,10 +25,14 @@
  *   tag: ANY (no constraint), NONE (untagged: LL type == PROTO, not a TPID),
  *   ONE (at least one tag: LL type is 0x8100/0x88a8, LL 16 == PROTO; QinQ
  *   frames are ONE with PROTO = the inner TPID, as in the kernel).
- * - A key is *exact* for a rule when the set of frames it matches (by the
- *   hardware model in ofl_items.h) is the rule's match set on that port;
- *   translation refuses (reason in `why`) rather than widen, unless asked to
- *   widen (punt rules: the result is then a superset, never a subset).
+ * - A key is *exact* for a rule when every bit of the rule's matches is
+ *   translated: on well-formed frames the set it matches (by the NIC model
+ *   in ofl_items.h) is the rule's match set on that port; translation
+ *   refuses (reason in `why`) rather than widen, unless asked to widen
+ *   (punt rules: the result is then a superset, never a subset, again on
+ *   well-formed frames). Where the NIC and the kernel see malformed frames
+ *   differently (ofl_items.h) the planner copes: OFL_KF_KT marks keys wider
+ *   than their rule there, ofl_key_depth() tells which are narrower.
  * - Errors: 0 or -errno; never exits.
  */
 
@@ -67,11 +71,27 @@ enum ofl_range_field {
 	OFL_RANGE_DPORT,	/* TH bytes 2..3 */
 };
 
+/* struct ofl_key flags */
+/*
+ * The software side needs the kernel's transport information (`meta
+ * l4proto`, transport-header loads): it matches only frames whose IPv4
+ * total length / IPv6 payload length the kernel accepted, which no rte_flow
+ * item checks (ofl_items.h): hardware matches more than software there.
+ */
+#define OFL_KF_KT	0x01
+/* The pattern carries the L3 item (IPV4/IPV6 of meta protocol) even with
+ * no field of it matched: "the NIC parsed that header". */
+#define OFL_KF_L3	0x02
+/* The pattern carries the L4 item of meta l4proto (with OFL_KF_L3). */
+#define OFL_KF_L4	0x04
+
 struct ofl_key {
 	uint8_t v[OFL_K_LEN];
 	uint8_t m[OFL_K_LEN];
 	uint8_t tag;		/* enum ofl_tag */
 	uint8_t range;		/* enum ofl_range_field; v/m of it are 0 */
+	uint8_t flags;		/* OFL_KF_* */
+	uint8_t rsvd;		/* 0 (keys are compared with memcmp) */
 	uint16_t rlo, rhi;	/* host order, inclusive */
 };
 

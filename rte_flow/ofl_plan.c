@@ -24,6 +24,15 @@
  * Keys that rely on the hardware seeing IPv6 without extension headers or
  * unfragmented IPv4 get guard entries (punts of exactly those packets)
  * before the first of them.
+ * "Exact" and "superset" above hold on the frames the NIC parses as the
+ * kernel does; on malformed frames (ofl_items.h) a key can be narrower
+ * than its rule (the NIC lacks the L3 or L4 header the key's items need):
+ * then a class guard (see "narrow classes") sits above every later entry
+ * that could take such a frame, so it resumes at or before the rule. A key
+ * that can be wider (OFL_KF_KT: the kernel's length checks; or counting
+ * tagged runts the kernel never sees) never decides or counts in hardware.
+ * The brute force in tests/offload checks all of it against the
+ * interpreter, malformed frames and counters included.
  */
 
 #include <errno.h>
@@ -99,6 +108,27 @@ validate_keys(struct ofl_ctx *c, struct ofl_port_plan *pp, const struct ofl_xlat
 
 /* ---- classification ------------------------------------------------------------- */
 
+/*
+ * Can exact keys decide in hardware (DROP, MARK(ACCEPT), COUNT)? Only if
+ * hardware matches no frame software would not (ofl_items.h): NULL, or why
+ * not (the rule then becomes partial: software re-checks its matches).
+ */
+static const char *
+decide_unsafe(const struct ofl_xlate *x, bool count)
+{
+	for (uint32_t i = 0; i < x->n; i++) {
+		const struct ofl_key *k = &x->keys[i];
+
+		if (k->flags & OFL_KF_KT)
+			return "transport match: the NIC does not check the IP lengths the kernel checks first";
+		if (count && ofl_key_depth(k) == OFL_DEPTH_L2 &&
+		    (k->tag != OFL_TAG_NONE || k->m[OFL_K_LL + 12] != 0xff ||
+		     k->m[OFL_K_LL + 13] != 0xff))
+			return "counter: hardware would also count tagged frames under 20 bytes, which the kernel never sees";
+	}
+	return NULL;
+}
+
 static int
 classify(struct ofl_ctx *c, struct ofl_port_plan *pp,
 	 const struct ofl_xlate_cfg *xbase, struct ofl_rule_plan *rp,
@@ -154,6 +184,23 @@ classify(struct ofl_ctx *c, struct ofl_port_plan *pp,
 		cd->intent = OFL_FORM_NEVER;
 		cd->count = false;
 		return 0;
+	}
+	if (cd->full.exact &&
+	    (cd->intent == OFL_FORM_DROP || cd->intent == OFL_FORM_ACCEPT)) {
+		const char *w = decide_unsafe(&cd->full, cd->count);
+
+		if (w != NULL) {
+			cd->intent = OFL_FORM_PARTIAL;
+			snprintf(cd->why, sizeof(cd->why), "%s", w);
+			if (cd->count) {
+				/* no COUNT of its own: no need to split tag shapes */
+				cd->count = false;
+				xc.split_tag = false;
+				ret = ofl_xlate_rule(&xc, r, false, &cd->full);
+				if (ret < 0)
+					return ret;
+			}
+		}
 	}
 	if (cd->full.exact) {
 		char why[OFL_WHY_LEN];
@@ -225,16 +272,32 @@ cost_full(const struct cand *cd)
 	return cd->full.n;
 }
 
+static unsigned int xlate_guards(const struct ofl_xlate *x);
+
+/*
+ * The keys a rule goes in with: its full keys, or, when the budget gives it
+ * only a cheap punt, the widened ones if they are fewer or the full ones
+ * need a guard (widened keys never do), else the full ones. NULL: none.
+ */
+static const struct ofl_xlate *
+keys_of(const struct cand *cd, bool full)
+{
+	if (cd->intent == OFL_FORM_NEVER || cd->intent == OFL_FORM_NOOP || cd->cut)
+		return NULL;
+	if (!full && cd->cheap_ok &&
+	    (cd->cheap.n < cd->full.n || xlate_guards(&cd->full) != 0))
+		return &cd->cheap;
+	return &cd->full;
+}
+
 static uint32_t
 cost_cheap(const struct cand *cd)
 {
-	if (cd->intent == OFL_FORM_NEVER || cd->intent == OFL_FORM_NOOP)
-		return 0;
+	const struct ofl_xlate *x = keys_of(cd, false);
+
 	if (cd->cut)
 		return INF_COST;
-	if (!cd->cheap_ok || cd->cheap.n >= cd->full.n)
-		return cost_full(cd);
-	return cd->cheap.n;
+	return x != NULL ? x->n : 0;
 }
 
 /* ---- guards --------------------------------------------------------------------- */
@@ -300,12 +363,147 @@ guard_cost(unsigned int need)
 	       ((need & GUARD_V4) ? 2 * 14 : 0);
 }
 
+/* class guards a set of classes may need: the guard and a copy of the tail */
+static uint32_t
+class_cost(uint32_t classes)
+{
+	return 2u * (uint32_t)__builtin_popcount(classes);
+}
+
+static unsigned int
+xlate_guards(const struct ofl_xlate *x)
+{
+	if (x == NULL)
+		return 0;
+	return (x->v6_guard ? GUARD_V6 : 0) | (x->v4_frag_guard ? GUARD_V4 : 0);
+}
+
+/* the guards the keys a rule goes in with need */
 static unsigned int
 cand_guards(const struct cand *cd)
 {
-	if (!cd->use_full || cd->intent == OFL_FORM_PUNT)
+	return xlate_guards(keys_of(cd, cd->use_full));
+}
+
+/* ---- narrow classes ------------------------------------------------------------- */
+
+/*
+ * Where a key is narrower than its rule (the NIC model in ofl_items.h):
+ * frames of the key's meta protocol and tag shape that software may match
+ * but the key's pattern cannot, because the NIC does not find the L3 item
+ * (class A: bad version, ihl < 5, cut header; only for keys whose rule reads
+ * the network header raw, OFL_KF_KT clear) or the L4 item (class D: a
+ * transport header shorter than the item's). Such a frame misses the rule's
+ * entries; an entry of a later rule that can match it (one without that
+ * item) would make software skip the rule. So before any such later entry
+ * is placed, a guard of the class goes in: a punt of (a superset of) the
+ * class, resuming at the first rule narrow on it, above every later entry
+ * that can match the class. The guard is "weak": entries that carry the
+ * item the class lacks cannot match its frames and need no order against
+ * it (either winning is right), so the guard does not push them down.
+ * Classes: family (IPv4, IPv6) x tag (none, one) x (A, D of TCP, UDP, SCTP,
+ * ICMP/ICMPv6).
+ */
+#define N_FAM		2
+#define N_KIND		5	/* A, then D of d_protos[] */
+#define N_CLASS		(N_FAM * 2 * N_KIND)
+#define NOT_WEAK	0xff
+
+static const uint8_t d_protos[N_FAM][N_KIND - 1] = {
+	{ 6, 17, 132, 1 }, { 6, 17, 132, 58 },
+};
+
+struct nclass {
+	bool active;		/* some entry or blocked key is narrow on it */
+	bool placed;		/* its guard is in the list */
+	bool failed;		/* its guard found no level or no room */
+	uint32_t minq;		/* first rule narrow on it */
+};
+
+static unsigned int
+class_id(unsigned int fam, unsigned int tag, unsigned int kind)
+{
+	return (fam * 2 + (tag == OFL_TAG_ONE)) * N_KIND + kind;
+}
+
+static unsigned int
+class_kind(unsigned int c)
+{
+	return c % N_KIND;
+}
+
+/* the deepest item the class's frames have */
+static unsigned int
+class_depth(unsigned int c)
+{
+	return class_kind(c) == 0 ? OFL_DEPTH_L2 : OFL_DEPTH_L3;
+}
+
+/*
+ * The class as a key: precise (frames of the class, for "can this entry
+ * match them") or the guard's pattern (a superset every PMD takes: no
+ * fragment bits).
+ */
+static void
+class_key(unsigned int c, bool guard, struct ofl_key *k)
+{
+	unsigned int fam = c / (2 * N_KIND), tag = (c / N_KIND) % 2, kind = class_kind(c);
+	unsigned int toff = tag ? OFL_K_LL + 16 : OFL_K_LL + 12;
+	uint16_t l3 = fam ? 0x86dd : 0x0800;
+
+	memset(k, 0, sizeof(*k));
+	k->tag = tag ? OFL_TAG_ONE : OFL_TAG_NONE;
+	k->v[toff] = k->v[OFL_K_PROTO] = (uint8_t)(l3 >> 8);
+	k->v[toff + 1] = k->v[OFL_K_PROTO + 1] = (uint8_t)l3;
+	k->m[toff] = k->m[toff + 1] = k->m[OFL_K_PROTO] = k->m[OFL_K_PROTO + 1] = 0xff;
+	if (kind == 0)
+		return;
+	k->v[OFL_K_L4P] = k->v[OFL_K_NH + (fam ? 6 : 9)] = d_protos[fam][kind - 1];
+	k->m[OFL_K_L4P] = k->m[OFL_K_NH + (fam ? 6 : 9)] = 0xff;
+	k->flags = OFL_KF_KT;
+	if (!fam && !guard) {
+		/* a truncated transport header of an unfragmented datagram
+		 * (fragments are the fragment guard's) */
+		k->m[OFL_K_NH + 6] = 0x3f;
+		k->m[OFL_K_NH + 7] = 0xff;
+	}
+}
+
+/* the classes key k is narrow on (out[4]: 2 per tag shape); returns how many */
+static unsigned int
+key_classes(const struct ofl_key *k, unsigned int *out)
+{
+	unsigned int depth = ofl_key_depth(k), n = 0, fam;
+
+	if (depth < OFL_DEPTH_L3)
 		return 0;
-	return (cd->full.v6_guard ? GUARD_V6 : 0) | (cd->full.v4_frag_guard ? GUARD_V4 : 0);
+	fam = k->v[OFL_K_PROTO] == 0x86 ? 1 : 0;
+	for (unsigned int tag = OFL_TAG_NONE; tag <= OFL_TAG_ONE; tag++) {
+		if (k->tag != OFL_TAG_ANY && k->tag != tag)
+			continue;
+		if (!(k->flags & OFL_KF_KT) && n < 4)
+			out[n++] = class_id(fam, tag, 0);
+		if (depth == OFL_DEPTH_L4)
+			for (unsigned int p = 0; p < N_KIND - 1; p++)
+				if (d_protos[fam][p] == k->v[OFL_K_L4P] && n < 4)
+					out[n++] = class_id(fam, tag, p + 1);
+	}
+	return n;
+}
+
+/* the classes of a key list, as a bit mask */
+static uint32_t
+keys_classes(const struct ofl_xlate *x)
+{
+	uint32_t m = 0;
+
+	for (uint32_t i = 0; x != NULL && i < x->n; i++) {
+		unsigned int c[4], n = key_classes(&x->keys[i], c);
+
+		for (unsigned int j = 0; j < n; j++)
+			m |= 1u << c[j];
+	}
+	return m;
 }
 
 /* ---- building the entry list ------------------------------------------------------ */
@@ -313,49 +511,59 @@ cand_guards(const struct cand *cd)
 struct elist {
 	struct ofl_entry *e;
 	uint32_t n, cap;
-	uint64_t *outcome;	/* parallel: entries with equal outcomes may overlap */
+	/* parallel */
+	uint64_t *outcome;	/* entries with equal outcomes may overlap */
+	uint32_t *pos;		/* the rule it decides or resumes at */
+	uint8_t *depth;		/* ofl_key_depth() */
+	uint8_t *weak;		/* a class guard: the class's depth; else NOT_WEAK */
 };
 
+/* realloc p to cap elements, or return -ENOMEM from the caller */
+#define RESIZE(p, cap) do { \
+		void *n_ = realloc((p), (size_t)(cap) * sizeof(*(p))); \
+		if (n_ == NULL) \
+			return -ENOMEM; \
+		(p) = n_; \
+	} while (0)
+
 static int
-el_push(struct elist *l, const struct ofl_entry *e, uint64_t outcome)
+el_push(struct elist *l, const struct ofl_entry *e, uint64_t outcome, uint32_t pos,
+	uint8_t weak)
 {
 	if (l->n == l->cap) {
 		uint32_t cap = l->cap ? l->cap * 2 : 64;
-		struct ofl_entry *ne = realloc(l->e, cap * sizeof(*ne));
-		uint64_t *no;
 
-		if (ne == NULL)
-			return -ENOMEM;
-		l->e = ne;
-		no = realloc(l->outcome, cap * sizeof(*no));
-		if (no == NULL)
-			return -ENOMEM;
-		l->outcome = no;
+		RESIZE(l->e, cap);
+		RESIZE(l->outcome, cap);
+		RESIZE(l->pos, cap);
+		RESIZE(l->depth, cap);
+		RESIZE(l->weak, cap);
 		l->cap = cap;
 	}
 	l->outcome[l->n] = outcome;
+	l->pos[l->n] = pos;
+	l->depth[l->n] = (uint8_t)ofl_key_depth(&e->key);
+	l->weak[l->n] = weak;
 	l->e[l->n++] = *e;
 	return 0;
 }
 
-#define OUTCOME_DROP 0
-
-/* the lowest level entry e can take after l's entries; UINT32_MAX: blocked */
-static uint32_t
-level_for(const struct elist *l, uint32_t from, const struct ofl_key *k,
-	  uint64_t outcome, const struct ofl_key *blocked, uint32_t nblocked)
+static void
+el_free(struct elist *l)
 {
-	uint32_t lvl = 0;
-
-	for (uint32_t b = 0; b < nblocked; b++)
-		if (ofl_key_overlap(&blocked[b], k))
-			return UINT32_MAX;
-	for (uint32_t j = 0; j < from; j++)
-		if (l->outcome[j] != outcome && l->e[j].prio + 1 > lvl &&
-		    ofl_key_overlap(&l->e[j].key, k))
-			lvl = l->e[j].prio + 1;
-	return lvl;
+	free(l->e);
+	free(l->outcome);
+	free(l->pos);
+	free(l->depth);
+	free(l->weak);
+	memset(l, 0, sizeof(*l));
 }
+
+#define OUTCOME_DROP	0
+#define OUTCOME_RULE	((uint64_t)1 << 32)	/* | rule index */
+#define OUTCOME_GUARD	((uint64_t)2 << 32)	/* | GUARD_V4/V6 */
+#define OUTCOME_TAIL	((uint64_t)3 << 32)
+#define OUTCOME_CLASS	((uint64_t)4 << 32)	/* | class */
 
 struct mark_req {
 	uint8_t kind;
@@ -366,26 +574,60 @@ struct mark_req {
 struct plan_state {
 	struct elist el;
 	struct ofl_key *blocked;
+	uint32_t *blocked_pos;		/* the unplaced rule */
 	uint32_t nblocked, blocked_cap;
 	struct mark_req *marks;
 	uint32_t nmarks, marks_cap;
 	uint32_t max_level;
+	uint32_t budget;		/* entries of this port at most */
 	bool any;
+	struct nclass cls[N_CLASS];
 };
 
+/*
+ * The lowest level an entry (key k, depth, outcome, pos; weak: its class's
+ * depth for a class guard) can take after the entries in the list: below
+ * every overlapping entry with another outcome, except where either may
+ * win (a class guard and an entry that cannot match the class's frames; see
+ * "narrow classes"). UINT32_MAX: it would overlap the blocked keys of an
+ * unplaced rule before pos.
+ */
+static uint32_t
+level_for(const struct plan_state *st, const struct ofl_key *k, unsigned int depth,
+	  uint64_t outcome, uint32_t pos, uint8_t weak)
+{
+	const struct elist *l = &st->el;
+	uint32_t lvl = 0;
+
+	for (uint32_t b = 0; b < st->nblocked; b++)
+		if (st->blocked_pos[b] < pos && ofl_key_overlap(&st->blocked[b], k))
+			return UINT32_MAX;
+	for (uint32_t j = 0; j < l->n; j++) {
+		if (l->outcome[j] == outcome || l->e[j].prio + 1 <= lvl)
+			continue;
+		if (l->weak[j] != NOT_WEAK && depth > l->weak[j])
+			continue;	/* k cannot match the class of guard j */
+		if (weak != NOT_WEAK && l->pos[j] >= pos && l->depth[j] > weak)
+			continue;	/* j cannot match k's class, resumes later */
+		if (ofl_key_overlap(&l->e[j].key, k))
+			lvl = l->e[j].prio + 1;
+	}
+	return lvl;
+}
+
 static int
-add_blocked(struct plan_state *st, const struct ofl_key *k, uint32_t n)
+add_blocked(struct plan_state *st, const struct ofl_key *k, uint32_t n, uint32_t pos)
 {
 	if (st->nblocked + n > st->blocked_cap) {
 		uint32_t cap = (st->nblocked + n) * 2;
-		struct ofl_key *nb = realloc(st->blocked, cap * sizeof(*nb));
 
-		if (nb == NULL)
-			return -ENOMEM;
-		st->blocked = nb;
+		RESIZE(st->blocked, cap);
+		RESIZE(st->blocked_pos, cap);
 		st->blocked_cap = cap;
 	}
 	memcpy(st->blocked + st->nblocked, k, n * sizeof(*k));
+	for (uint32_t i = 0; i < n; i++)
+		st->blocked_pos[st->nblocked + i] = pos;
 	st->nblocked += n;
 	return 0;
 }
@@ -397,11 +639,8 @@ add_mark(struct plan_state *st, uint8_t kind, uint16_t hook, uint32_t rule,
 {
 	if (st->nmarks == st->marks_cap) {
 		uint32_t cap = st->marks_cap ? st->marks_cap * 2 : 32;
-		struct mark_req *nm = realloc(st->marks, cap * sizeof(*nm));
 
-		if (nm == NULL)
-			return -ENOMEM;
-		st->marks = nm;
+		RESIZE(st->marks, cap);
 		st->marks_cap = cap;
 	}
 	st->marks[st->nmarks] = (struct mark_req){ kind, hook, rule };
@@ -409,31 +648,93 @@ add_mark(struct plan_state *st, uint8_t kind, uint16_t hook, uint32_t rule,
 	return 0;
 }
 
+/* the classes entries of rule pos are narrow on become active */
+static void
+activate(struct plan_state *st, uint32_t classes, uint32_t pos)
+{
+	for (unsigned int c = 0; c < N_CLASS; c++)
+		if ((classes & (1u << c)) && !st->cls[c].active) {
+			st->cls[c].active = true;
+			st->cls[c].minq = pos;
+		}
+}
+
+static int place_class_guard(struct plan_state *st, const struct ofl_port_plan *pp,
+			     unsigned int c, uint32_t minlvl, bool *ok);
+
 /*
- * Try to place keys as one group (same outcome). All or nothing: on
- * failure (a level past n_prio, or a blocked overlap) nothing is added.
+ * Before an entry (key k, depth, pos) goes in: the guard of every active
+ * class of a rule before pos whose frames it can match. *ok false when one
+ * cannot be placed (then neither can the entry).
+ */
+static int
+ensure_guards(struct plan_state *st, const struct ofl_port_plan *pp,
+	      const struct ofl_key *k, unsigned int depth, uint32_t pos, bool *ok)
+{
+	*ok = true;
+	for (unsigned int c = 0; c < N_CLASS; c++) {
+		struct nclass *nc = &st->cls[c];
+		struct ofl_key ck;
+		int ret;
+
+		if (!nc->active || nc->placed || nc->minq >= pos ||
+		    depth > class_depth(c))
+			continue;
+		class_key(c, false, &ck);
+		if (!ofl_key_overlap(&ck, k))
+			continue;
+		if (nc->failed) {
+			*ok = false;
+			return 0;
+		}
+		ret = place_class_guard(st, pp, c, 0, ok);
+		if (ret < 0 || !*ok)
+			return ret;
+	}
+	return 0;
+}
+
+/*
+ * Try to place keys as one group (same outcome, same pos). All or nothing:
+ * on failure (a level past n_prio, no room, a blocked overlap, a class
+ * guard that cannot go in) none of the keys is added (guards placed on the
+ * way stay: they are right anywhere).
  */
 static int
 place(struct plan_state *st, const struct ofl_port_plan *pp, const struct ofl_key *k,
-      uint32_t n, const struct ofl_entry *tmpl, uint64_t outcome, bool *ok)
+      uint32_t n, const struct ofl_entry *tmpl, uint64_t outcome, uint32_t pos,
+      uint8_t weak, uint32_t minlvl, bool *ok)
 {
-	uint32_t from = st->el.n;
 	uint32_t nprio = pp->cfg.caps.n_prio ? pp->cfg.caps.n_prio : 1;
+	uint32_t from;
+	int ret;
 
 	*ok = false;
 	for (uint32_t i = 0; i < n; i++) {
-		uint32_t lvl = level_for(&st->el, from, &k[i], outcome, st->blocked,
-					 st->nblocked);
+		ret = ensure_guards(st, pp, &k[i], ofl_key_depth(&k[i]), pos, ok);
+		if (ret < 0 || !*ok) {
+			*ok = false;
+			return ret;
+		}
+	}
+	*ok = false;
+	if (st->el.n + n > st->budget)
+		return 0;
+	from = st->el.n;
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t lvl = level_for(st, &k[i], ofl_key_depth(&k[i]), outcome, pos,
+					 weak);
 		struct ofl_entry e = *tmpl;
-		int ret;
 
+		if (lvl != UINT32_MAX && lvl < minlvl)
+			lvl = minlvl;
 		if (lvl == UINT32_MAX || lvl >= nprio) {
 			st->el.n = from;
 			return 0;
 		}
 		e.key = k[i];
 		e.prio = lvl;
-		ret = el_push(&st->el, &e, outcome);
+		ret = el_push(&st->el, &e, outcome, pos, weak);
 		if (ret < 0)
 			return ret;
 	}
@@ -443,6 +744,85 @@ place(struct plan_state *st, const struct ofl_port_plan *pp, const struct ofl_ke
 		st->any = true;
 	}
 	*ok = true;
+	return 0;
+}
+
+/* the guard of class c: a punt resuming at the first rule narrow on it */
+static int
+place_class_guard(struct plan_state *st, const struct ofl_port_plan *pp,
+		  unsigned int c, uint32_t minlvl, bool *ok)
+{
+	struct nclass *nc = &st->cls[c];
+	const struct ofl_rule_plan *rp = &pp->rules[nc->minq];
+	struct ofl_entry t;
+	struct ofl_key gk;
+	int ret;
+
+	*ok = false;
+	if (nc->failed)
+		return 0;
+	class_key(c, true, &gk);
+	memset(&t, 0, sizeof(t));
+	t.rule = OFL_ENTRY_GUARD;
+	t.fate = OFL_FATE_SOFT;
+	if (pp->cfg.caps.mark) {
+		ret = add_mark(st, OFL_MARK_PUNT, rp->ref.hook_idx, rp->ref.rule_idx,
+			       &t.mark);
+		if (ret < 0)
+			return ret;
+	}
+	ret = place(st, pp, &gk, 1, &t, OUTCOME_CLASS | c, nc->minq,
+		    (uint8_t)class_depth(c), minlvl, ok);
+	if (ret < 0)
+		return ret;
+	if (*ok)
+		nc->placed = true;
+	else
+		nc->failed = true;
+	return 0;
+}
+
+/*
+ * Before the tail (a match-all, so it triggers every active class): for
+ * each class, a copy of the tail that carries the item the class lacks
+ * (so it cannot match the class's frames), then the class's guard below
+ * it: well-formed frames still get the tail's decision in hardware, only
+ * the class's frames go to software. D classes first (the A copies carry
+ * the L3 item and can match D frames: their guards go in before them).
+ */
+static int
+tail_copies(struct plan_state *st, const struct ofl_port_plan *pp,
+	    const struct ofl_entry *tail, uint32_t pos)
+{
+	for (int pass = 1; pass >= 0; pass--)
+		for (unsigned int c = 0; c < N_CLASS; c++) {
+			struct nclass *nc = &st->cls[c];
+			uint32_t minlvl = 0;
+			struct ofl_key ck;
+			bool ok;
+			int ret;
+
+			if (!nc->active || nc->placed || nc->failed || nc->minq >= pos ||
+			    (class_kind(c) != 0) != (pass == 1))
+				continue;
+			class_key(c, true, &ck);
+			ck.flags = OFL_KF_L3 | (class_kind(c) ? OFL_KF_L4 : 0);
+			ret = place(st, pp, &ck, 1, tail, OUTCOME_TAIL, pos, NOT_WEAK, 0, &ok);
+			if (ret < 0)
+				return ret;
+			if (ok)
+				minlvl = st->el.e[st->el.n - 1].prio + 1;
+			ret = place_class_guard(st, pp, c, minlvl, &ok);
+			if (ret < 0)
+				return ret;
+			if (!ok && minlvl > 0) {
+				/* no level below the copy: the guard alone */
+				nc->failed = false;
+				ret = place_class_guard(st, pp, c, 0, &ok);
+				if (ret < 0)
+					return ret;
+			}
+		}
 	return 0;
 }
 
@@ -508,6 +888,7 @@ plan_port(struct ofl_ctx *c, const struct ofl_plan *plan, struct ofl_port_plan *
 	struct cand *cd = NULL;
 	struct hot *hot = NULL;
 	uint32_t budget, limit, cut, total, drop_hook = UINT32_MAX;
+	uint32_t classes = 0;
 	unsigned int guards = 0, guards_placed = 0;
 	char cut_why[OFL_WHY_LEN] = "";
 	int ret = 0;
@@ -581,15 +962,22 @@ plan_port(struct ofl_ctx *c, const struct ofl_plan *plan, struct ofl_port_plan *
 	budget = c->opts.budget ? c->opts.budget : OFL_DEFAULT_BUDGET;
 	if (caps->budget && caps->budget < budget)
 		budget = caps->budget;
+	st->budget = budget;
 	total = 1;	/* the tail */
 	for (uint32_t i = 0; i < cut; i++) {
 		uint32_t cc = cost_cheap(&cd[i]);
+		const struct ofl_xlate *k = keys_of(&cd[i], false);
+		uint32_t nc = cc == INF_COST ? 0 :
+			      class_cost(keys_classes(k) & ~classes) +
+			      (uint32_t)guard_cost(xlate_guards(k) & ~guards);
 
-		if (cc == INF_COST || total + cc > budget) {
+		if (cc == INF_COST || total + cc + nc > budget) {
 			cut = i;
 			break;
 		}
-		total += cc;
+		total += cc + nc;
+		classes |= keys_classes(k);
+		guards |= xlate_guards(k);
 	}
 	{
 		uint32_t nh = 0;
@@ -607,13 +995,15 @@ plan_port(struct ofl_ctx *c, const struct ofl_plan *plan, struct ofl_port_plan *
 				continue;
 			x->use_full = true;
 			g = cand_guards(x);
-			extra = (uint32_t)guard_cost(g & ~guards);
+			extra = (uint32_t)guard_cost(g & ~guards) +
+				class_cost(keys_classes(&x->full) & ~classes);
 			if (total - cc + cf + extra > budget) {
 				x->use_full = false;
 				continue;
 			}
 			total = total - cc + cf + extra;
 			guards |= g;
+			classes |= keys_classes(&x->full);
 		}
 	}
 	if (cut < limit && cut_why[0] == '\0')
@@ -644,7 +1034,7 @@ plan_port(struct ofl_ctx *c, const struct ofl_plan *plan, struct ofl_port_plan *
 	for (uint32_t i = 0; i < cut; i++) {
 		struct ofl_rule_plan *rp = &pp->rules[i];
 		struct cand *x = &cd[i];
-		const struct ofl_xlate *keys = x->use_full ? &x->full : &x->cheap;
+		const struct ofl_xlate *keys = keys_of(x, x->use_full);
 		uint8_t form = x->use_full ? x->intent : OFL_FORM_PUNT;
 		struct ofl_entry t;
 		uint64_t outcome;
@@ -653,15 +1043,13 @@ plan_port(struct ofl_ctx *c, const struct ofl_plan *plan, struct ofl_port_plan *
 
 		if (x->intent == OFL_FORM_NEVER || x->intent == OFL_FORM_NOOP) {
 			rp->form = x->intent;
-			rp->where = OFL_WHERE_HW;
+			rp->where = OFL_WHERE_NONE;
 			snprintf(rp->why, sizeof(rp->why), "%s",
 				 x->intent == OFL_FORM_NEVER ?
 				 "never matches on this port before software runs" :
 				 "no statement and no verdict");
 			continue;
 		}
-		if (!x->use_full && !(x->cheap_ok && x->cheap.n < x->full.n))
-			keys = &x->full;
 		/* guards go right before the first rule that needs them */
 		g = cand_guards(x) & ~guards_placed;
 		for (unsigned int w = GUARD_V6; w <= GUARD_V4; w <<= 1) {
@@ -682,22 +1070,19 @@ plan_port(struct ofl_ctx *c, const struct ofl_plan *plan, struct ofl_port_plan *
 					goto out;
 				t.mark = local;
 			}
-			outcome = ((uint64_t)2 << 32) | w;
-			ret = place(st, pp, gk, ng, &t, outcome, &ok);
+			outcome = OUTCOME_GUARD | w;
+			ret = place(st, pp, gk, ng, &t, outcome, i, NOT_WEAK, 0, &ok);
 			if (ret < 0)
 				goto out;
 			if (!ok) {
-				/* no level for the guard: what needs it stays out */
+				/* no level for the guard: the keys that need it stay
+				 * out; the widened ones (which never do) go in */
 				g = 0;
 				x->use_full = false;
-				keys = x->cheap_ok && x->cheap.n < x->full.n ? &x->cheap : &x->full;
 				form = OFL_FORM_PUNT;
-				if (x->intent != OFL_FORM_PUNT) {
-					/* its exact keys need the guard: widen */
-					keys = &x->cheap;
-					if (!x->cheap_ok)
-						goto unplaced;
-				}
+				keys = &x->cheap;
+				if (!x->cheap_ok)
+					goto unplaced;
 				break;
 			}
 			guards_placed |= w;
@@ -708,17 +1093,17 @@ plan_port(struct ofl_ctx *c, const struct ofl_plan *plan, struct ofl_port_plan *
 		case OFL_FORM_DROP:
 			t.fate = OFL_FATE_DROP;
 			t.count = x->count;
-			outcome = x->count ? ((uint64_t)1 << 32) | i : OUTCOME_DROP;
+			outcome = x->count ? OUTCOME_RULE | i : OUTCOME_DROP;
 			break;
 		case OFL_FORM_ACCEPT:
 			t.fate = OFL_FATE_SOFT;
 			t.count = x->count;
-			outcome = ((uint64_t)1 << 32) | i;
+			outcome = OUTCOME_RULE | i;
 			break;
 		default:
 			t.fate = OFL_FATE_SOFT;
 			t.count = caps->count;
-			outcome = ((uint64_t)1 << 32) | i;
+			outcome = OUTCOME_RULE | i;
 			break;
 		}
 		if (caps->mark && t.fate == OFL_FATE_SOFT) {
@@ -735,10 +1120,11 @@ plan_port(struct ofl_ctx *c, const struct ofl_plan *plan, struct ofl_port_plan *
 				goto out;
 			t.mark = local;
 		}
-		ret = place(st, pp, keys->keys, keys->n, &t, outcome, &ok);
+		ret = place(st, pp, keys->keys, keys->n, &t, outcome, i, NOT_WEAK, 0, &ok);
 		if (ret < 0)
 			goto out;
 		if (ok) {
+			activate(st, keys_classes(keys), i);
 			rp->form = form;
 			/* only an exact rule's COUNT is the rule's: a punt or a
 			 * partial resumes software at the rule, which counts */
@@ -767,8 +1153,8 @@ plan_port(struct ofl_ctx *c, const struct ofl_plan *plan, struct ofl_port_plan *
 			continue;
 		}
 unplaced:
-		/* no level left: stays in software and blocks what it could shadow */
-		st->nmarks -= (t.mark != 0);
+		/* no level left: stays in software and blocks what it could shadow
+		 * (its mark id, if any, stays unused) */
 		rp->form = OFL_FORM_SW;
 		rp->where = OFL_WHERE_SW;
 		snprintf(rp->why, sizeof(rp->why),
@@ -780,9 +1166,10 @@ unplaced:
 
 			if (w == NULL || (x->intent == OFL_FORM_PUNT && !x->cheap_ok)) {
 				memset(&all, 0, sizeof(all));
-				ret = add_blocked(st, &all, 1);
+				ret = add_blocked(st, &all, 1, i);
 			} else {
-				ret = add_blocked(st, w->keys, w->n);
+				ret = add_blocked(st, w->keys, w->n, i);
+				activate(st, keys_classes(w), i);
 			}
 			if (ret < 0)
 				goto out;
@@ -817,12 +1204,13 @@ unplaced:
 		}
 		/* a tail that only says "run everything" is the default anyway */
 		if (t.fate == OFL_FATE_DROP || t.mark != 0) {
-			ret = place(st, pp, &all, 1, &t, (uint64_t)3 << 32, &ok);
+			ret = tail_copies(st, pp, &t, cut);
+			if (ret < 0)
+				goto out;
+			ret = place(st, pp, &all, 1, &t, OUTCOME_TAIL, cut, NOT_WEAK, 0, &ok);
 			if (ret < 0)
 				goto out;
 		}
-		if (!ok && local != 0)
-			st->nmarks--;
 		if (cut < pp->nrules) {
 			struct ofl_rule_plan *rp = &pp->rules[cut];
 
@@ -913,6 +1301,7 @@ ofl_plan_build(struct ofl_ctx *c, const struct ir_ruleset *ir,
 		st.nblocked = 0;
 		st.max_level = 0;
 		st.any = false;
+		memset(st.cls, 0, sizeof(st.cls));
 		ret = plan_port(c, plan, pp, prev, hits, hits_arg, &st);
 		if (ret < 0)
 			break;
@@ -955,9 +1344,9 @@ ofl_plan_build(struct ofl_ctx *c, const struct ir_ruleset *ir,
 					pp->rules[i].mark = base + pp->rules[i].mark - 1;
 		}
 	}
-	free(st.el.e);
-	free(st.el.outcome);
+	el_free(&st.el);
 	free(st.blocked);
+	free(st.blocked_pos);
 	free(st.marks);
 	c->last_ir = ir;
 	c->last_fp = fp;

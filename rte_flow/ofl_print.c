@@ -18,6 +18,7 @@ ofl_where_name(enum ofl_where w)
 	case OFL_WHERE_HW: return "hardware";
 	case OFL_WHERE_PARTIAL: return "partial";
 	case OFL_WHERE_SW: return "software";
+	case OFL_WHERE_NONE: return "none";
 	}
 	return "?";
 }
@@ -56,16 +57,17 @@ ofl_plan_print(FILE *f, const struct ofl_plan *plan, bool entries)
 	for (unsigned int p = 0; p < plan->n_ports; p++) {
 		const struct ofl_port_plan *pp = &plan->ports[p];
 		const struct ofl_caps *cp = &pp->cfg.caps;
-		unsigned int hw = 0, part = 0, sw = 0;
+		unsigned int hw = 0, part = 0, sw = 0, none = 0;
 
 		for (uint32_t r = 0; r < pp->nrules; r++) {
 			hw += pp->rules[r].where == OFL_WHERE_HW;
 			part += pp->rules[r].where == OFL_WHERE_PARTIAL;
 			sw += pp->rules[r].where == OFL_WHERE_SW;
+			none += pp->rules[r].where == OFL_WHERE_NONE;
 		}
-		fprintf(f, "port %s (dpdk port %u): %u hardware rule(s) on %u priority level(s); rules: %u hardware, %u partial, %u software%s\n",
+		fprintf(f, "port %s (dpdk port %u): %u hardware rule(s) on %u priority level(s); rules: %u hardware, %u partial, %u software, %u need none%s\n",
 			pp->cfg.name, pp->cfg.port_id, pp->nentries, pp->levels, hw,
-			part, sw, pp->install_err ? " [install failed]" : "");
+			part, sw, none, pp->install_err ? " [install failed]" : "");
 		fprintf(f, "  capabilities: %u priority level(s), budget %u, mark %s, count %s, rss %s, ranges %s\n",
 			cp->n_prio, cp->budget, cp->mark ? "yes" : "no",
 			cp->count ? "yes" : "no", cp->rss ? "yes" : "no",
@@ -138,7 +140,8 @@ ofl_plan_require(const struct ofl_plan *plan, char *err, size_t err_len)
 
 			if (!(rp->chain->flags & IR_CHAIN_F_OFFLOAD))
 				continue;
-			if (rp->where == OFL_WHERE_HW && pp->install_err == 0)
+			if ((rp->where == OFL_WHERE_HW || rp->where == OFL_WHERE_NONE) &&
+			    pp->install_err == 0)
 				continue;
 			snprintf(err, err_len,
 				 "--offload require: port %s: %s/%s rule handle %" PRIu64 " (chain has flags offload) runs %s: %s",
@@ -153,18 +156,51 @@ ofl_plan_require(const struct ofl_plan *plan, char *err, size_t err_len)
 }
 
 void
-ofl_plan_summary(const struct ofl_plan *plan, unsigned int *hw,
-		 unsigned int *partial, unsigned int *sw, unsigned int *entries)
+ofl_plan_summary_ex(const struct ofl_plan *plan, struct ofl_summary *s)
 {
-	*hw = *partial = *sw = *entries = 0;
+	memset(s, 0, sizeof(*s));
 	for (unsigned int p = 0; p < plan->n_ports; p++) {
 		const struct ofl_port_plan *pp = &plan->ports[p];
 
-		*entries += pp->nentries;
+		if (pp->install_err != 0) {
+			/* rolled back: everything on it runs in software */
+			s->sw += pp->nrules;
+			continue;
+		}
+		s->entries += pp->nentries;
 		for (uint32_t r = 0; r < pp->nrules; r++) {
-			*hw += pp->rules[r].where == OFL_WHERE_HW;
-			*partial += pp->rules[r].where == OFL_WHERE_PARTIAL;
-			*sw += pp->rules[r].where == OFL_WHERE_SW;
+			s->hw += pp->rules[r].where == OFL_WHERE_HW;
+			s->partial += pp->rules[r].where == OFL_WHERE_PARTIAL;
+			s->sw += pp->rules[r].where == OFL_WHERE_SW;
+			s->none += pp->rules[r].where == OFL_WHERE_NONE;
 		}
 	}
+}
+
+void
+ofl_plan_summary(const struct ofl_plan *plan, unsigned int *hw,
+		 unsigned int *partial, unsigned int *sw, unsigned int *entries)
+{
+	struct ofl_summary s;
+
+	ofl_plan_summary_ex(plan, &s);
+	*hw = s.hw;
+	*partial = s.partial;
+	*sw = s.sw + s.none;
+	*entries = s.entries;
+}
+
+int
+ofl_plan_summary_str(const struct ofl_plan *plan, char *buf, size_t len)
+{
+	struct ofl_summary s;
+
+	ofl_plan_summary_ex(plan, &s);
+	if (s.none == 0)
+		return snprintf(buf, len,
+				"%u rule(s) in hardware, %u partial, %u in software; %u hardware rule(s)",
+				s.hw, s.partial, s.sw, s.entries);
+	return snprintf(buf, len,
+			"%u rule(s) in hardware, %u partial, %u in software; %u hardware rule(s); %u rule(s) need no hardware rule (never match where hardware decides, or no effect)",
+			s.hw, s.partial, s.sw, s.entries, s.none);
 }

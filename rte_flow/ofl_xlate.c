@@ -67,7 +67,9 @@ key_and(struct ofl_key *out, const struct ofl_key *a, const struct ofl_key *b)
 
 	if (a->tag != OFL_TAG_ANY && b->tag != OFL_TAG_ANY && a->tag != b->tag)
 		return false;
+	memset(&r, 0, sizeof(r));
 	r.tag = a->tag != OFL_TAG_ANY ? a->tag : b->tag;
+	r.flags = a->flags | b->flags;
 	r.range = a->range;
 	r.rlo = a->rlo;
 	r.rhi = a->rhi;
@@ -976,6 +978,10 @@ resolve(struct xs *s, struct ofl_key k, struct klist *out)
 	uint16_t l3;
 	int ret;
 
+	/* software needs the kernel's transport info: whatever is widened
+	 * below, its match set stays within the frames the kernel accepted */
+	if (l4p || th)
+		k.flags |= OFL_KF_KT;
 	if (!proto && nh) {
 		if (!fail(s, "network header match without meta protocol"))
 			return -EPERM;
