@@ -179,7 +179,8 @@ struct ofl_rule_plan {
 	uint8_t form;		/* enum ofl_form */
 	bool count;		/* its hardware COUNT feeds the rule's counters */
 	uint32_t mark;		/* MARK id, 0: none */
-	uint32_t first, n;	/* entries[first, first + n) */
+	uint32_t first, n;	/* n entries, the first at entries[first]
+				 * (not always adjacent: copies) */
 	uint64_t hits;		/* hotness used for this plan */
 	uint64_t hw_pkts;	/* hardware hits in this plan (all COUNTs) */
 	char why[OFL_WHY_LEN];	/* why not hardware; "" when it is */

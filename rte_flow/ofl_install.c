@@ -432,11 +432,12 @@ ofl_plan_counters(struct ofl_ctx *c, struct ofl_plan *plan, ofl_count_fn fn,
 			struct ofl_rule_plan *rp = &pp->rules[r];
 			uint64_t pkts = 0, bytes = 0;
 
-			for (uint32_t i = rp->first; i < rp->first + rp->n; i++) {
+			/* a rule's entries need not be adjacent (copies) */
+			for (uint32_t i = rp->first; rp->n > 0 && i < pp->nentries; i++) {
 				struct ofl_entry *e = &pp->entries[i];
 				uint64_t hdr;
 
-				if (!e->count)
+				if (e->rule != r || !e->count)
 					continue;
 				if (e->flow != NULL) {
 					struct rte_flow_action qa[2] = {

@@ -134,6 +134,10 @@ void ofl_xlate_free(struct ofl_xlate *x);
 int ofl_xlate_rule(const struct ofl_xlate_cfg *cfg, const struct ir_rule *rule,
 		   bool widen, struct ofl_xlate *x);
 
+/* a AND b (flags or-ed) into out; false when no frame can match both. */
+bool ofl_key_and(struct ofl_key *out, const struct ofl_key *a,
+		 const struct ofl_key *b);
+
 /* Do two keys match a common frame? (conservative: true when unsure) */
 bool ofl_key_overlap(const struct ofl_key *a, const struct ofl_key *b);
 

@@ -395,12 +395,14 @@ cand_guards(const struct cand *cd)
  * the network header raw, OFL_KF_KT clear) or the L4 item (class D: a
  * transport header shorter than the item's). Such a frame misses the rule's
  * entries; an entry of a later rule that can match it (one without that
- * item) would make software skip the rule. So before any such later entry
- * is placed, a guard of the class goes in: a punt of (a superset of) the
- * class, resuming at the first rule narrow on it, above every later entry
- * that can match the class. The guard is "weak": entries that carry the
- * item the class lacks cannot match its frames and need no order against
- * it (either winning is right), so the guard does not push them down.
+ * item) would make software skip the rule. So such a later entry gets a
+ * guard above it: a punt of the class's frames it could match, resuming at
+ * the first rule narrow on the class (and, for an exact decision, a copy of
+ * it carrying the missing item above the guard, which keeps well-formed
+ * frames' decision in hardware); the tail gets the class-wide guard below
+ * copies of itself (tail_copies()). Guards are "weak": entries that carry
+ * the item the class lacks cannot match its frames and need no order
+ * against them (either winning is right), so guards do not push them down.
  * Classes: family (IPv4, IPv6) x tag (none, one) x (A, D of TCP, UDP, SCTP,
  * ICMP/ICMPv6).
  */
@@ -580,6 +582,7 @@ struct plan_state {
 	uint32_t nmarks, marks_cap;
 	uint32_t max_level;
 	uint32_t budget;		/* entries of this port at most */
+	uint32_t spare;			/* beyond the budget's plan: own guards, copies */
 	bool any;
 	struct nclass cls[N_CLASS];
 };
@@ -594,7 +597,7 @@ struct plan_state {
  */
 static uint32_t
 level_for(const struct plan_state *st, const struct ofl_key *k, unsigned int depth,
-	  uint64_t outcome, uint32_t pos, uint8_t weak)
+	  uint64_t outcome, uint32_t pos, uint8_t weak, bool loose)
 {
 	const struct elist *l = &st->el;
 	uint32_t lvl = 0;
@@ -607,7 +610,7 @@ level_for(const struct plan_state *st, const struct ofl_key *k, unsigned int dep
 			continue;
 		if (l->weak[j] != NOT_WEAK && depth > l->weak[j])
 			continue;	/* k cannot match the class of guard j */
-		if (weak != NOT_WEAK && l->pos[j] >= pos && l->depth[j] > weak)
+		if (loose && weak != NOT_WEAK && l->pos[j] >= pos && l->depth[j] > weak)
 			continue;	/* j cannot match k's class, resumes later */
 		if (ofl_key_overlap(&l->e[j].key, k))
 			lvl = l->e[j].prio + 1;
@@ -659,98 +662,34 @@ activate(struct plan_state *st, uint32_t classes, uint32_t pos)
 		}
 }
 
-static int place_class_guard(struct plan_state *st, const struct ofl_port_plan *pp,
-			     unsigned int c, uint32_t minlvl, bool *ok);
+static int place(struct plan_state *st, const struct ofl_port_plan *pp,
+		 const struct ofl_key *k, uint32_t n, const struct ofl_entry *tmpl,
+		 uint64_t outcome, uint32_t pos, uint8_t weak, uint32_t minlvl,
+		 bool copies, bool *ok);
 
-/*
- * Before an entry (key k, depth, pos) goes in: the guard of every active
- * class of a rule before pos whose frames it can match. *ok false when one
- * cannot be placed (then neither can the entry).
- */
-static int
-ensure_guards(struct plan_state *st, const struct ofl_port_plan *pp,
-	      const struct ofl_key *k, unsigned int depth, uint32_t pos, bool *ok)
+/* must an entry (key k, depth) at pos have class c's guard above it? */
+static bool
+triggers(const struct plan_state *st, unsigned int c, const struct ofl_key *k,
+	 unsigned int depth, uint32_t pos)
 {
-	*ok = true;
-	for (unsigned int c = 0; c < N_CLASS; c++) {
-		struct nclass *nc = &st->cls[c];
-		struct ofl_key ck;
-		int ret;
+	const struct nclass *nc = &st->cls[c];
+	struct ofl_key ck;
 
-		if (!nc->active || nc->placed || nc->minq >= pos ||
-		    depth > class_depth(c))
-			continue;
-		class_key(c, false, &ck);
-		if (!ofl_key_overlap(&ck, k))
-			continue;
-		if (nc->failed) {
-			*ok = false;
-			return 0;
-		}
-		ret = place_class_guard(st, pp, c, 0, ok);
-		if (ret < 0 || !*ok)
-			return ret;
-	}
-	return 0;
+	if (!nc->active || nc->placed || nc->minq >= pos || depth > class_depth(c))
+		return false;
+	class_key(c, false, &ck);
+	return ofl_key_overlap(&ck, k);
 }
 
 /*
- * Try to place keys as one group (same outcome, same pos). All or nothing:
- * on failure (a level past n_prio, no room, a blocked overlap, a class
- * guard that cannot go in) none of the keys is added (guards placed on the
- * way stay: they are right anywhere).
+ * A guard of class c: a punt resuming at the first rule narrow on it, of
+ * the whole class (k NULL: the class's guard, once; the tail's), or of the
+ * class's frames key k can match (a later entry's own guard: it does not
+ * stand in the way of other entries, the tail's copies above all).
  */
-static int
-place(struct plan_state *st, const struct ofl_port_plan *pp, const struct ofl_key *k,
-      uint32_t n, const struct ofl_entry *tmpl, uint64_t outcome, uint32_t pos,
-      uint8_t weak, uint32_t minlvl, bool *ok)
-{
-	uint32_t nprio = pp->cfg.caps.n_prio ? pp->cfg.caps.n_prio : 1;
-	uint32_t from;
-	int ret;
-
-	*ok = false;
-	for (uint32_t i = 0; i < n; i++) {
-		ret = ensure_guards(st, pp, &k[i], ofl_key_depth(&k[i]), pos, ok);
-		if (ret < 0 || !*ok) {
-			*ok = false;
-			return ret;
-		}
-	}
-	*ok = false;
-	if (st->el.n + n > st->budget)
-		return 0;
-	from = st->el.n;
-	for (uint32_t i = 0; i < n; i++) {
-		uint32_t lvl = level_for(st, &k[i], ofl_key_depth(&k[i]), outcome, pos,
-					 weak);
-		struct ofl_entry e = *tmpl;
-
-		if (lvl != UINT32_MAX && lvl < minlvl)
-			lvl = minlvl;
-		if (lvl == UINT32_MAX || lvl >= nprio) {
-			st->el.n = from;
-			return 0;
-		}
-		e.key = k[i];
-		e.prio = lvl;
-		ret = el_push(&st->el, &e, outcome, pos, weak);
-		if (ret < 0)
-			return ret;
-	}
-	for (uint32_t i = from; i < st->el.n; i++) {
-		if (st->el.e[i].prio > st->max_level)
-			st->max_level = st->el.e[i].prio;
-		st->any = true;
-	}
-	*ok = true;
-	return 0;
-}
-
-/* the guard of class c: a punt resuming at the first rule narrow on it */
 static int
 place_class_guard(struct plan_state *st, const struct ofl_port_plan *pp,
-		  unsigned int c, uint32_t minlvl, bool *ok)
+		  unsigned int c, const struct ofl_key *k, uint32_t minlvl, bool *ok)
 {
 	struct nclass *nc = &st->cls[c];
 	const struct ofl_rule_plan *rp = &pp->rules[nc->minq];
@@ -759,9 +698,13 @@ place_class_guard(struct plan_state *st, const struct ofl_port_plan *pp,
 	int ret;
 
 	*ok = false;
-	if (nc->failed)
+	if (k == NULL && nc->failed)
 		return 0;
 	class_key(c, true, &gk);
+	if (k != NULL && !ofl_key_and(&gk, &gk, k)) {
+		*ok = true;	/* disjoint: nothing to guard */
+		return 0;
+	}
 	memset(&t, 0, sizeof(t));
 	t.rule = OFL_ENTRY_GUARD;
 	t.fate = OFL_FATE_SOFT;
@@ -772,13 +715,144 @@ place_class_guard(struct plan_state *st, const struct ofl_port_plan *pp,
 			return ret;
 	}
 	ret = place(st, pp, &gk, 1, &t, OUTCOME_CLASS | c, nc->minq,
-		    (uint8_t)class_depth(c), minlvl, ok);
-	if (ret < 0)
+		    (uint8_t)class_depth(c), minlvl, false, ok);
+	if (ret < 0 || k != NULL)
 		return ret;
 	if (*ok)
 		nc->placed = true;
 	else
 		nc->failed = true;
+	return 0;
+}
+
+/*
+ * Before an entry (key k, depth, pos) goes in: a guard of every active class
+ * of a rule before pos whose frames it can match. Its own guard (k AND the
+ * class) while there is room to spare, else the class's. With copies (an
+ * exact decision), first a copy of the entry that carries the item the
+ * class lacks, above the guard: well-formed frames keep the hardware
+ * decision. *ok false when a guard cannot be placed (then neither can the
+ * entry).
+ */
+static int
+ensure_guards(struct plan_state *st, const struct ofl_port_plan *pp,
+	      const struct ofl_key *k, uint32_t pos, const struct ofl_entry *tmpl,
+	      uint64_t outcome, bool copies, bool *ok)
+{
+	unsigned int depth = ofl_key_depth(k);
+
+	*ok = true;
+	for (unsigned int c = 0; c < N_CLASS; c++) {
+		uint32_t minlvl = 0;
+		int ret;
+
+		if (!triggers(st, c, k, depth, pos))
+			continue;
+		if (st->spare == 0) {
+			if (st->cls[c].failed) {
+				*ok = false;
+				return 0;
+			}
+			ret = place_class_guard(st, pp, c, NULL, 0, ok);
+			if (ret < 0 || !*ok)
+				return ret;
+			continue;
+		}
+		st->spare--;
+		if (copies && st->spare > 0) {
+			struct ofl_key cp;
+			bool cok;
+
+			class_key(c, true, &cp);
+			if (ofl_key_and(&cp, &cp, k)) {
+				cp.flags |= OFL_KF_L3 | (class_kind(c) ? OFL_KF_L4 : 0);
+				st->spare--;
+				ret = place(st, pp, &cp, 1, tmpl, outcome, pos, NOT_WEAK, 0,
+					    true, &cok);
+				if (ret < 0)
+					return ret;
+				if (cok)
+					minlvl = st->el.e[st->el.n - 1].prio + 1;
+				else
+					st->spare++;
+			}
+		}
+		ret = place_class_guard(st, pp, c, k, minlvl, ok);
+		if (ret == 0 && !*ok && minlvl > 0)	/* no level below the copy */
+			ret = place_class_guard(st, pp, c, k, 0, ok);
+		if (ret < 0 || !*ok)
+			return ret;
+	}
+	return 0;
+}
+
+/*
+ * Try to place keys as one group (same outcome, same pos). All or nothing:
+ * on failure (a level past n_prio, no room, a blocked overlap, a class
+ * guard that cannot go in) nothing is added, neither the keys nor the
+ * guards and copies placed for them (a copy of a rule left in software
+ * would count what the rule's counter never gets). copies: an exact
+ * decision (see ensure_guards()).
+ */
+static int
+place(struct plan_state *st, const struct ofl_port_plan *pp, const struct ofl_key *k,
+      uint32_t n, const struct ofl_entry *tmpl, uint64_t outcome, uint32_t pos,
+      uint8_t weak, uint32_t minlvl, bool copies, bool *ok)
+{
+	uint32_t nprio = pp->cfg.caps.n_prio ? pp->cfg.caps.n_prio : 1;
+	uint32_t from = st->el.n, spare = st->spare, max_level = st->max_level;
+	struct nclass cls[N_CLASS];
+	bool any = st->any;
+	int ret;
+
+	*ok = false;
+	memcpy(cls, st->cls, sizeof(cls));
+	for (uint32_t i = 0; i < n; i++) {
+		ret = ensure_guards(st, pp, &k[i], pos, tmpl, outcome, copies, ok);
+		if (ret < 0)
+			return ret;
+		if (!*ok)
+			goto undo;
+	}
+	*ok = false;
+	if (st->el.n + n > st->budget)
+		goto undo;
+	for (uint32_t i = 0; i < n; i++) {
+		unsigned int depth = ofl_key_depth(&k[i]);
+		uint32_t lvl = level_for(st, &k[i], depth, outcome, pos, weak, false);
+		struct ofl_entry e = *tmpl;
+
+		/*
+		 * A class guard goes below the later rules' entries that cannot
+		 * match its class, so that they keep their frames, when there is
+		 * a level left for what it guards; else level with them (either
+		 * winning is right)
+		 */
+		if (weak != NOT_WEAK && lvl != UINT32_MAX && lvl + 1 >= nprio)
+			lvl = level_for(st, &k[i], depth, outcome, pos, weak, true);
+		if (lvl != UINT32_MAX && lvl < minlvl)
+			lvl = minlvl;
+		if (lvl == UINT32_MAX || lvl >= nprio)
+			goto undo;
+		e.key = k[i];
+		e.prio = lvl;
+		ret = el_push(&st->el, &e, outcome, pos, weak);
+		if (ret < 0)
+			return ret;
+		if (lvl > st->max_level)
+			st->max_level = lvl;
+		st->any = true;
+	}
+	*ok = true;
+	return 0;
+undo:
+	/* their MARK ids, if any, stay unused */
+	st->el.n = from;
+	st->spare = spare;
+	st->max_level = max_level;
+	st->any = any;
+	memcpy(st->cls, cls, sizeof(cls));
+	*ok = false;
 	return 0;
 }
 
@@ -807,18 +881,19 @@ tail_copies(struct plan_state *st, const struct ofl_port_plan *pp,
 				continue;
 			class_key(c, true, &ck);
 			ck.flags = OFL_KF_L3 | (class_kind(c) ? OFL_KF_L4 : 0);
-			ret = place(st, pp, &ck, 1, tail, OUTCOME_TAIL, pos, NOT_WEAK, 0, &ok);
+			ret = place(st, pp, &ck, 1, tail, OUTCOME_TAIL, pos, NOT_WEAK, 0,
+				    false, &ok);
 			if (ret < 0)
 				return ret;
 			if (ok)
 				minlvl = st->el.e[st->el.n - 1].prio + 1;
-			ret = place_class_guard(st, pp, c, minlvl, &ok);
+			ret = place_class_guard(st, pp, c, NULL, minlvl, &ok);
 			if (ret < 0)
 				return ret;
 			if (!ok && minlvl > 0) {
 				/* no level below the copy: the guard alone */
 				nc->failed = false;
-				ret = place_class_guard(st, pp, c, 0, &ok);
+				ret = place_class_guard(st, pp, c, NULL, 0, &ok);
 				if (ret < 0)
 					return ret;
 			}
@@ -1030,7 +1105,8 @@ plan_port(struct ofl_ctx *c, const struct ofl_plan *plan, struct ofl_port_plan *
 			}
 	}
 
-	/* 3. place in order */
+	/* 3. place in order (what the budget's plan leaves: own guards, copies) */
+	st->spare = budget > total ? budget - total : 0;
 	for (uint32_t i = 0; i < cut; i++) {
 		struct ofl_rule_plan *rp = &pp->rules[i];
 		struct cand *x = &cd[i];
@@ -1071,7 +1147,7 @@ plan_port(struct ofl_ctx *c, const struct ofl_plan *plan, struct ofl_port_plan *
 				t.mark = local;
 			}
 			outcome = OUTCOME_GUARD | w;
-			ret = place(st, pp, gk, ng, &t, outcome, i, NOT_WEAK, 0, &ok);
+			ret = place(st, pp, gk, ng, &t, outcome, i, NOT_WEAK, 0, false, &ok);
 			if (ret < 0)
 				goto out;
 			if (!ok) {
@@ -1120,7 +1196,8 @@ plan_port(struct ofl_ctx *c, const struct ofl_plan *plan, struct ofl_port_plan *
 				goto out;
 			t.mark = local;
 		}
-		ret = place(st, pp, keys->keys, keys->n, &t, outcome, i, NOT_WEAK, 0, &ok);
+		ret = place(st, pp, keys->keys, keys->n, &t, outcome, i, NOT_WEAK, 0,
+			    form == OFL_FORM_DROP || form == OFL_FORM_ACCEPT, &ok);
 		if (ret < 0)
 			goto out;
 		if (ok) {
@@ -1207,7 +1284,8 @@ unplaced:
 			ret = tail_copies(st, pp, &t, cut);
 			if (ret < 0)
 				goto out;
-			ret = place(st, pp, &all, 1, &t, OUTCOME_TAIL, cut, NOT_WEAK, 0, &ok);
+			ret = place(st, pp, &all, 1, &t, OUTCOME_TAIL, cut, NOT_WEAK, 0, false,
+				    &ok);
 			if (ret < 0)
 				goto out;
 		}

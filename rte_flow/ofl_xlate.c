@@ -60,8 +60,8 @@ kl_free(struct klist *l)
 /* ---- keys ----------------------------------------------------------------- */
 
 /* a AND b into out; false when no frame can match both. */
-static bool
-key_and(struct ofl_key *out, const struct ofl_key *a, const struct ofl_key *b)
+bool
+ofl_key_and(struct ofl_key *out, const struct ofl_key *a, const struct ofl_key *b)
 {
 	struct ofl_key r;
 
@@ -1080,7 +1080,7 @@ resolve(struct xs *s, struct ofl_key k, struct klist *out)
 			f.v[OFL_K_NH + 6] = 0;
 			f.m[OFL_K_NH + 6] = 0x3f;
 			f.m[OFL_K_NH + 7] = 0xff;
-			if (!key_and(&k, &k, &f))
+			if (!ofl_key_and(&k, &k, &f))
 				return 0;
 			s->x->v4_frag_guard = true;
 		}
@@ -1149,7 +1149,7 @@ and_terms(struct klist *keys, const struct klist *terms, uint32_t max)
 		for (uint32_t b = 0; b < terms->n; b++) {
 			struct ofl_key k;
 
-			if (!key_and(&k, &keys->k[a], &terms->k[b]))
+			if (!ofl_key_and(&k, &keys->k[a], &terms->k[b]))
 				continue;
 			if (kl_push(&r, &k) < 0) {
 				kl_free(&r);

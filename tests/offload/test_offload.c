@@ -1657,6 +1657,8 @@ soft_fate(const struct ofl_plan *plan, const struct fp_ruleset *fp,
  * the best level: newest or oldest wins; *ambiguous_ok false when a tied
  * entry would give another fate than ref (evaluated on scratch).
  */
+static unsigned long hw_decided;	/* frames hardware decided (drop, accept mark) */
+
 static int
 run_hw(struct ofl_plan *plan, const struct fp_ruleset *fp,
        const struct fp_ruleset *scratch, const struct tframe *f, bool newest,
@@ -1693,6 +1695,9 @@ run_hw(struct ofl_plan *plan, const struct fp_ruleset *fp,
 	if (win == UINT32_MAX)
 		return run_ref(fp, f, false, 0, 0);
 	out = soft_fate(plan, fp, f, &pp->entries[win]);
+	if (pp->entries[win].fate == OFL_FATE_DROP ||
+	    ofl_mark_resolve(plan->marks, pp->entries[win].mark).kind == OFL_MARK_ACCEPT)
+		hw_decided++;
 	if (pp->entries[win].count) {
 		pp->entries[win].pkts++;
 		pp->entries[win].bytes += f->len;
@@ -1800,6 +1805,7 @@ test_bruteforce(unsigned int n_rulesets, unsigned int n_frames)
 	unsigned int shown = 0, damaged = 0, part_rules = 0;
 	struct bf_stats all = { 0 };
 
+	hw_decided = 0;
 	srand(12345);
 	for (unsigned int rsi = 0; rsi < n_rulesets; rsi++) {
 		struct fp_ruleset *fp;
@@ -1873,8 +1879,9 @@ test_bruteforce(unsigned int n_rulesets, unsigned int n_frames)
 	CHECK(hw_entries > plans && hw_rules > plans / 4 && hw_rules + part_rules > plans,
 	      "brute force: plans use hardware (%u entries, %u hardware rules, %u partial, %u plans)",
 	      hw_entries, hw_rules, part_rules, plans);
-	printf("offload: brute force: %u plans, %u hardware rules, %u rules decided in hardware, %u partial, %u malformed frames\n",
-	       plans, hw_entries, hw_rules, part_rules, damaged);
+	printf("offload: brute force: %u plans, %u hardware rules, %u rules decided in hardware, %u partial, %u malformed frames, %lu of %u frame runs decided in hardware\n",
+	       plans, hw_entries, hw_rules, part_rules, damaged, hw_decided,
+	       plans * 2 * (n_frames < 64 ? n_frames : 64));
 }
 
 /* ---- regressions from the differential runs against the emulated NIC ------------- */
@@ -2047,6 +2054,80 @@ test_regressions(void)
 
 static struct ofl_ctx *mk_ctx(const struct ofl_caps *caps, const struct ofl_flow_ops *ops,
 			      enum ofl_mode mode, uint32_t budget);
+
+/*
+ * What the class guards leave in hardware: "tcp dport 22 counter" (partial,
+ * narrow on truncated TCP), then "ip saddr 10.0.0.1 drop" (exact, could
+ * take such frames): its own guard (ip saddr 10.0.0.1 proto 6) below a copy
+ * that carries the TCP item; a well-formed TCP frame from 10.0.0.1 is still
+ * dropped in hardware, a truncated one goes to software; policy drop: the
+ * tail's copies keep the drop of other well-formed frames in hardware.
+ */
+static void
+test_class_copies(void)
+{
+	struct ofl_caps caps = { 16, 512, true, true, false, false, false };
+	struct ir_table *t;
+	struct ir_chain *c;
+	struct ir_rule *r;
+	struct fp_ruleset *fp;
+	struct ofl_ctx *ctx;
+	struct ofl_plan *plan;
+	struct tframe f[4];
+	const uint8_t a1[4] = { 10, 0, 0, 1 };
+	unsigned int copies = 0, own = 0;
+	int ref[4];
+
+	b_new();
+	t = b_table("t");
+	c = b_base(t, "c", 0, IR_POLICY_DROP);
+	r = b_rule(c);
+	b_l4(r, 6);
+	b_be16(r, IR_BASE_TRANSPORT, 2, IR_CMP_EQ, 22);
+	b_stmt(r, IR_STMT_COUNTER);
+	r = b_rule(c);
+	b_proto(r, 0x0800);
+	b_cmp(r, op_pl(IR_BASE_NETWORK, 12, 4), IR_CMP_EQ, a1, 4);
+	b_verdict(r, IR_VERDICT_DROP, NULL);
+	fp = build_fp();
+	ctx = mk_ctx(&caps, NULL, OFL_MODE_AUTO, 0);
+	CHECK(ofl_plan_build(ctx, B, fp, NULL, NULL, NULL, &plan) == 0, "plan");
+	for (uint32_t i = 0; i < plan->ports[0].nentries; i++) {
+		const struct ofl_entry *e = &plan->ports[0].entries[i];
+
+		copies += e->rule == 1 && (e->key.flags & OFL_KF_L4);
+		own += e->rule == OFL_ENTRY_GUARD && e->key.m[OFL_K_NH + 12] == 0xff;
+	}
+	CHECK(copies == 2 && own == 2,
+	      "ip saddr drop after a transport rule: 2 copies with the TCP item, 2 own guards (%u, %u)",
+	      copies, own);
+	mk_raw4(&f[0], 0x45, 0, 1, 6, 80, 0);		/* TCP from 10.0.0.1 */
+	mk_raw4(&f[1], 0x45, 0, 1, 6, 80, 14 + 20 + 4);	/* truncated TCP header */
+	mk_raw4(&f[2], 0x45, 0, 2, 17, 53, 0);		/* UDP from 10.0.0.2 */
+	mk_raw4(&f[3], 0x45, 0, 2, 6, 22, 14 + 20 + 4);	/* truncated, dport 22 */
+	for (unsigned int i = 0; i < 4; i++)
+		ref[i] = run_ref(fp, &f[i], false, 0, 0);
+	{
+		struct bf_stats st = { 0 };
+		unsigned long before;
+
+		plan_check(ctx, plan, fp, f, ref, 4, &st);
+		CHECK(st.wrong == 0 && st.bad_counts == 0, "fates and counters (%s)", st.first);
+		before = hw_decided;
+		plan_check(ctx, plan, fp, f, ref, 1, &st);
+		CHECK(hw_decided - before == 2, "well-formed TCP from 10.0.0.1 dropped in hardware");
+		before = hw_decided;
+		plan_check(ctx, plan, fp, f + 2, ref + 2, 1, &st);
+		CHECK(hw_decided - before == 2, "well-formed UDP dropped by the tail's copy");
+		before = hw_decided;
+		plan_check(ctx, plan, fp, f + 1, ref + 1, 1, &st);
+		CHECK(hw_decided == before, "a truncated TCP header goes to software");
+	}
+	ofl_plan_free(ctx, plan);
+	ofl_ctx_free(ctx);
+	fp_ruleset_free(fp);
+	ir_ruleset_free(B);
+}
 
 /* finding 3: a port where nothing validates (profile none) */
 static void
@@ -2284,17 +2365,29 @@ test_plan_forms_and_marks(void)
 	 * guards: IPv4 fragments and IPv6 extension headers before rule 2 (the
 	 * first transport match), 38 entries (5 ext hdrs x 2 + 14 fragment
 	 * prefixes x 2); class guards (malformed IPv4 for rule 0's raw ip
-	 * saddr, truncated TCP for rule 2's tcp dport, per tag and family): 6
+	 * saddr, truncated TCP for rule 2's tcp dport): the entries' own for
+	 * rule 3's widened ipv4/ipv6 proto 6 (4), rule 4's ip saddr (2), rule
+	 * 9's ether saddr (6: A and D, IPv4 and IPv6, per tag), and the tail's
+	 * (D: 4, A: 2), each below a copy of the tail carrying the item
 	 */
 	{
-		unsigned int g = 0, first = UINT32_MAX;
+		unsigned int g = 0, first = UINT32_MAX, copies = 0;
 
 		for (uint32_t i = 0; i < pp->nentries; i++) {
 			g += pp->entries[i].rule == OFL_ENTRY_GUARD;
 			if (pp->entries[i].rule == OFL_ENTRY_GUARD && first == UINT32_MAX)
 				first = i;
+			if (pp->entries[i].rule == OFL_ENTRY_TAIL &&
+			    (pp->entries[i].key.flags & OFL_KF_L3)) {
+				copies++;
+				CHECK(i + 1 < pp->nentries &&
+				      pp->entries[i + 1].rule == OFL_ENTRY_GUARD &&
+				      pp->entries[i + 1].prio > pp->entries[i].prio,
+				      "a copy of the tail sits above its class's guard");
+			}
 		}
-		CHECK(g == 38 + 6, "44 guard entries, got %u", g);
+		CHECK(g == 38 + 12 + 6, "56 guard entries, got %u", g);
+		CHECK(copies == 6, "6 copies of the tail, got %u", copies);
 		CHECK(first == pp->rules[2].first - 38,
 		      "fragment and extension-header guards right before rule 2");
 	}
@@ -2906,6 +2999,7 @@ main(int argc, char **argv)
 	test_testpmd();
 	test_installer();
 	test_regressions();
+	test_class_copies();
 	test_summary();
 	test_bruteforce(getenv("OFL_TEST_RULESETS") ? (unsigned int)atoi(getenv("OFL_TEST_RULESETS")) : 300, 48);
 	test_tap();
