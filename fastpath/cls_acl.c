@@ -161,6 +161,28 @@ cl_usage(struct cc *c, struct cl_layout *L)
 	free(convertible);
 }
 
+/* Field order in the key: data by (kind, base, offset, view), then flags. */
+static bool
+cl_fld_before(const struct cc *c, int a, int b)
+{
+	const struct cc_fld *x = &c->fld[a], *y = &c->fld[b];
+	const struct cc_src *sx, *sy;
+
+	if (x->kind != y->kind)
+		return x->kind == CC_FLD_DATA;
+	if (x->kind == CC_FLD_FLAG)
+		return x->flag_byte < y->flag_byte;
+	sx = &c->src[x->src];
+	sy = &c->src[y->src];
+	if (sx->kind != sy->kind)
+		return sx->kind < sy->kind;
+	if (sx->base != sy->base)
+		return sx->base < sy->base;
+	if (sx->offset + x->chunk_off != sy->offset + y->chunk_off)
+		return sx->offset + x->chunk_off < sy->offset + y->chunk_off;
+	return x->view < y->view;
+}
+
 /* Emit the definitions for fields order[0..n) after field `first`. */
 static void
 cl_emit_defs(struct cc *c, struct cl_layout *L, unsigned int first,
@@ -278,12 +300,13 @@ cl_place(struct cc *c, struct cl_layout *L)
 				continue;
 			order[n++] = (int)f;
 		}
-		/* most used first */
+		/* in header order: a source's neighbouring pieces land next
+		 * to each other in the key, and are copied in one go */
 		for (unsigned int i = 1; i < n; i++) {
 			int x = order[i];
 			unsigned int k = i;
 
-			while (k > 0 && c->fld[order[k - 1]].uses < c->fld[x].uses) {
+			while (k > 0 && cl_fld_before(c, x, order[k - 1])) {
 				order[k] = order[k - 1];
 				k--;
 			}
@@ -1099,17 +1122,6 @@ cc_acl_build(struct cc *c, struct cls_prog *p)
 		d->offset = cs->offset;
 		d->len = cs->len;
 		d->swap = cs->swap;
-		if (cs->vclass != UINT16_MAX) {
-			const struct cc_vclass *vc = &c->vclass[cs->vclass];
-			const struct cc_fld *f = &c->fld[vc->fld];
-
-			if ((L->used_bits[vc->fld] & vc->bit) && !f->dropped &&
-			    (f->uses > 0 || f->flag_byte == 0)) {
-				d->vbyte = f->key_off;
-				d->vbit = vc->bit;
-				need = true;
-			}
-		}
 		for (unsigned int j = 0; j < CLS_SRC_MAX_CHUNKS; j++)
 			for (unsigned int v = 0; v < 2; v++) {
 				int fi = cs->fld[j][v];
@@ -1126,10 +1138,97 @@ cc_acl_build(struct cc *c, struct cls_prog *p)
 					.size = f->size };
 				need = true;
 			}
-		if (need)
-			ns++;
+		if (!need)
+			continue;
+		d->fast = CLS_FAST_NONE;
+		if (d->kind == CLS_SRC_PAYLOAD && !d->swap)
+			d->fast = d->base == PKT_BASE_NH ? CLS_FAST_NH :
+				  d->base == PKT_BASE_TH ? CLS_FAST_TH :
+				  d->base == PKT_BASE_LL ? CLS_FAST_LL : CLS_FAST_NONE;
+		else if (d->kind == CLS_SRC_PROTOCOL && !d->swap && d->len == 2 &&
+			 d->n_copy == 1 && d->copy[0].size == 2)
+			d->fast = CLS_FAST_PROTOCOL;
+		else if (d->kind == CLS_SRC_L4PROTO && !d->swap && d->len == 1 &&
+			 d->n_copy == 1 && d->copy[0].size == 1)
+			d->fast = CLS_FAST_L4PROTO;
+		ns++;
 	}
 
+	/* by kind (the key builder's loops), pieces by offset */
+	for (unsigned int i = 1; i < ns; i++)
+		for (unsigned int k = i; k > 0 &&
+		     (src[k - 1].fast > src[k].fast ||
+		      (src[k - 1].fast == src[k].fast &&
+		       src[k - 1].offset > src[k].offset)); k--) {
+			struct cls_src t = src[k];
+
+			src[k] = src[k - 1];
+			src[k - 1] = t;
+		}
+	/* pieces next to each other in the frame and in the key: one copy */
+	for (unsigned int i = 1; i < ns;) {
+		struct cls_src *a = &src[i - 1], *b = &src[i];
+
+		if (a->fast == b->fast && (a->fast == CLS_FAST_NH ||
+		    a->fast == CLS_FAST_TH || a->fast == CLS_FAST_LL) &&
+		    a->n_copy == 1 && b->n_copy == 1 &&
+		    a->offset + a->len == b->offset &&
+		    a->copy[0].to + a->copy[0].size == b->copy[0].to &&
+		    a->len + b->len <= CLS_SRC_MAX_LEN) {
+			a->len = (uint8_t)(a->len + b->len);
+			a->copy[0].size = a->len;
+			memmove(b, b + 1, (ns - i - 1) * sizeof(*b));
+			ns--;
+			continue;
+		}
+		i++;
+	}
+	for (unsigned int f = 0; f < CLS_FAST__COUNT; f++) {
+		uint16_t e = 0;
+
+		for (unsigned int i = 0; i < ns; i++)
+			if (src[i].fast <= f)
+				e = (uint16_t)(i + 1);
+		p->src_kind_end[f] = f == 0 ? e : RTE_MAX(e, p->src_kind_end[f - 1]);
+	}
+	/* validity classes whose bits a box reads */
+	p->n_vcls = 0;
+	for (unsigned int i = 0; i < c->n_vclass && i < CC_MAX_VCLASS_RT; i++) {
+		const struct cc_vclass *vc = &c->vclass[i];
+		const struct cc_fld *f = &c->fld[vc->fld];
+
+		if (!(L->used_bits[vc->fld] & vc->bit) || f->dropped ||
+		    (f->uses == 0 && f->flag_byte != 0))
+			continue;
+		p->vcls[p->n_vcls++] = (struct cls_vcls){ .base = vc->base,
+			.fast = vc->fast, .end = vc->end, .vidx = f->flag_byte,
+			.vbit = vc->bit,
+			.shift = (uint8_t)(8 * f->flag_byte +
+					   __builtin_ctz(vc->bit)),
+			.slot = vc->base == PKT_BASE_LL ? CLS_VSLOT_LL :
+				vc->base == PKT_BASE_NH ? CLS_VSLOT_NH :
+				vc->base == PKT_BASE_TH ?
+				(vc->fast ? CLS_VSLOT_TH_FAST : CLS_VSLOT_TH) :
+				CLS_VSLOT_L4PROTO };
+	}
+	/* the flag bytes the key builder writes (byte 0 always: the first
+	 * field; the others when placed) */
+	p->n_flag = 0;
+	for (unsigned int f = 0; f < c->n_fld; f++) {
+		const struct cc_fld *F = &c->fld[f];
+
+		if (F->kind != CC_FLD_FLAG || F->flag_byte >= CLS_MAX_FLAG_BYTES)
+			continue;
+		if (F->flag_byte == 0 || (!F->dropped && F->uses > 0)) {
+			p->flag_off[F->flag_byte] = F->key_off;
+			p->n_flag = (uint8_t)RTE_MAX(p->n_flag, F->flag_byte + 1u);
+		} else {
+			/* not in the key: written to a byte no field reads */
+			p->flag_off[F->flag_byte] = CLS_KEY_MAX;
+		}
+	}
+	if (p->n_flag == 0)
+		p->n_flag = 1;
 	p->key_size = L->key_size;
 	p->n_src = (uint16_t)ns;
 	p->src = src;

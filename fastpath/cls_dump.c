@@ -40,14 +40,17 @@ cls_dump_prog(FILE *f, const struct cls_prog *p)
 	for (uint16_t s = 0; s < p->n_src; s++) {
 		const struct cls_src *x = &p->src[s];
 
-		fprintf(f, "    src %u: kind %u base %u off %u len %u swap %u "
-			"valid %u/%#x copies", s, x->kind, x->base, x->offset,
-			x->len, x->swap, x->vbyte, x->vbit);
+		fprintf(f, "    src %u: kind %u base %u off %u len %u swap %u copies",
+			s, x->kind, x->base, x->offset, x->len, x->swap);
 		for (unsigned int k = 0; k < x->n_copy; k++)
 			fprintf(f, " [%u->%u:%u]", x->copy[k].from, x->copy[k].to,
 				x->copy[k].size);
 		fputc('\n', f);
 	}
+	for (uint8_t k = 0; k < p->n_vcls; k++)
+		fprintf(f, "    valid %u/%#x: base %u end %u%s\n", p->vcls[k].vidx,
+			p->vcls[k].vbit, p->vcls[k].base, p->vcls[k].end,
+			p->vcls[k].fast ? " (fast)" : "");
 	for (uint32_t i = 0; i < p->n_entries; i++) {
 		const struct cls_entry *e = &p->entries[i];
 		char b[32];

@@ -166,25 +166,13 @@ cc_flag_field(struct cc *c, unsigned int byte)
 	return (int)c->n_fld++;
 }
 
-/* The validity class of a source: UINT16_MAX when it always loads. */
+/* The validity class of a load: payload (base, end, TH fast shape), or
+ * meta l4proto (base 0xff). UINT16_MAX - 1: too many classes. */
 static uint16_t
-cc_vclass_of(struct cc *c, const struct cc_src *s)
+cc_vclass_get(struct cc *c, uint8_t base, uint16_t end, bool fast)
 {
-	uint8_t base;
-	uint16_t end = 0;
-	bool fast = false;
 	int f;
 
-	if (s->kind == CLS_SRC_L4PROTO) {
-		base = 0xff;
-	} else if (s->kind == CLS_SRC_PAYLOAD) {
-		base = s->base;
-		end = (uint16_t)(s->offset + s->len);
-		if (base == PKT_BASE_TH)
-			fast = pkt_view_fast_shape(s->offset, s->len);
-	} else {
-		return UINT16_MAX;
-	}
 	for (unsigned int i = 0; i < c->n_vclass; i++)
 		if (c->vclass[i].base == base && c->vclass[i].end == end &&
 		    c->vclass[i].fast == fast)
@@ -222,9 +210,6 @@ cc_src_get(struct cc *c, uint8_t kind, uint8_t base, uint16_t offset,
 	s->offset = offset;
 	s->len = len;
 	s->swap = swap;
-	s->vclass = cc_vclass_of(c, s);
-	if (s->vclass == UINT16_MAX - 1)
-		return -1;
 	return (int)c->n_src++;
 }
 
@@ -239,7 +224,14 @@ cc_fld_get(struct cc *c, unsigned int s, unsigned int j, unsigned int view)
 		return f;
 	if (c->n_fld >= CC_MAX_FLD)
 		return -1;
-	cc_chunks_of(c->src[s].len, &ch);
+	if (c->src[s].kind == CLS_SRC_PAYLOAD && !c->src[s].swap) {
+		/* a piece (cc_operand): one field */
+		ch.n = 1;
+		ch.off[0] = 0;
+		ch.size[0] = (uint8_t)c->src[s].len;
+	} else {
+		cc_chunks_of(c->src[s].len, &ch);
+	}
 	c->fld[c->n_fld] = (struct cc_fld){
 		.kind = CC_FLD_DATA, .view = (uint8_t)view, .size = ch.size[j],
 		.chunk_off = ch.off[j], .src = (uint16_t)s,
@@ -423,16 +415,65 @@ enum cc_op_kind {
 	CC_OP_WIDE,		/* not in the key (too long, too many) */
 };
 
+/* Longest image the encoder handles: an operand of CLS_SRC_MAX_LEN bytes
+ * cut into pieces from an odd offset (1 + 2 + 4 x 4, the last one past the
+ * operand's end). */
+#define CC_XLEN_MAX	24
+
 struct cc_op {
 	enum cc_op_kind kind;
 	uint8_t img[IR_DATA_MAX];	/* CONST: register image */
-	uint16_t src;			/* SRC */
-	uint8_t len;			/* SRC: image bytes */
-	uint8_t m[CLS_SRC_MAX_LEN];	/* SRC: mask (0xff when none) */
+	uint8_t oplen;			/* SRC: bytes the operand loads */
+	uint8_t len;			/* SRC: image bytes the chunks cover */
+	uint8_t m[CC_XLEN_MAX];		/* SRC: mask (0xff when none; 0 past
+					 * the operand) */
 	bool has_valid;			/* SRC: validity atom */
 	struct cc_atom valid;
-	struct cc_chunks ch;
+	struct cc_chunks ch;		/* SRC: chunks of the image */
+	uint16_t csrc[CLS_SRC_MAX_CHUNKS];	/* SRC: chunk j's source */
+	uint8_t cidx[CLS_SRC_MAX_CHUNKS];	/* ... and its chunk there */
 };
+
+/*
+ * Payload operands that are not byte-swapped are cut into *pieces* fixed by
+ * the header's 4-byte alignment: from the operand's start, up to the next
+ * 2- or 4-byte boundary, then 4-byte blocks, the last one running past the
+ * operand's end if need be. A piece is a source (and a field) of its own,
+ * so that loads of different lengths at one offset share it: nft loads
+ * `ip saddr 10.0.0.0/8` as 1 byte, /16 as 2, /24 as 3, /32 as 4, and all
+ * four land in the one 4-byte field of bytes 12-15 (each with its own
+ * validity class, since a short packet may hold 3 of them and not 4). An
+ * operand's image then covers its pieces: bytes past the operand are
+ * outside every mask and range (wild).
+ */
+static bool
+cc_pieces(struct cc *c, uint8_t base, uint16_t off, unsigned int len,
+	  struct cc_op *o)
+{
+	unsigned int pos = off, end = off + len;
+
+	o->ch.n = 0;
+	while (pos < end) {
+		unsigned int size = pos % 4 == 0 ? 4 : pos % 2 == 0 ? 2 : 1;
+		int s;
+
+		if (o->ch.n >= CLS_SRC_MAX_CHUNKS || pos + size - off > CC_XLEN_MAX ||
+		    pos + size > UINT16_MAX)
+			return false;
+		s = cc_src_get(c, CLS_SRC_PAYLOAD, base, (uint16_t)pos,
+			       (uint8_t)size, 0);
+		if (s < 0)
+			return false;
+		o->ch.off[o->ch.n] = (uint8_t)(pos - off);
+		o->ch.size[o->ch.n] = (uint8_t)size;
+		o->csrc[o->ch.n] = (uint16_t)s;
+		o->cidx[o->ch.n] = 0;
+		o->ch.n++;
+		pos += size;
+	}
+	o->len = (uint8_t)(pos - off);
+	return true;
+}
 
 static void
 cc_operand(struct cc *c, const struct ir_operand *op, struct cc_op *o)
@@ -440,8 +481,8 @@ cc_operand(struct cc *c, const struct ir_operand *op, struct cc_op *o)
 	const struct ir_field *f = &op->field;
 	enum ir_byteorder natural = IR_BO_NET;
 	uint8_t kind, base = 0;
-	uint16_t offset = 0;
-	int s;
+	uint16_t offset = 0, vc = UINT16_MAX;
+	bool swap;
 
 	memset(o, 0, sizeof(*o));
 	o->kind = CC_OP_FAIL;
@@ -475,21 +516,41 @@ cc_operand(struct cc *c, const struct ir_operand *op, struct cc_op *o)
 	o->kind = CC_OP_WIDE;
 	if (f->len > CLS_SRC_MAX_LEN)
 		return;
-	s = cc_src_get(c, kind, base, offset, f->len, op->order != natural);
-	if (s < 0)
+	swap = op->order != natural;
+	/* validity: the load's own class */
+	if (kind == CLS_SRC_L4PROTO)
+		vc = cc_vclass_get(c, 0xff, 0, false);
+	else if (kind == CLS_SRC_PAYLOAD)
+		vc = cc_vclass_get(c, base, (uint16_t)(offset + f->len),
+				   base == PKT_BASE_TH &&
+				   pkt_view_fast_shape(offset, f->len));
+	if (vc == UINT16_MAX - 1)
 		return;
+	if (kind == CLS_SRC_PAYLOAD && !swap) {
+		if (!cc_pieces(c, base, offset, f->len, o))
+			return;
+	} else {
+		int s = cc_src_get(c, kind, base, offset, f->len, swap);
+
+		if (s < 0)
+			return;
+		cc_chunks_of(f->len, &o->ch);
+		for (unsigned int j = 0; j < o->ch.n; j++) {
+			o->csrc[j] = (uint16_t)s;
+			o->cidx[j] = (uint8_t)j;
+		}
+		o->len = f->len;
+	}
 	o->kind = CC_OP_SRC;
-	o->src = (uint16_t)s;
-	o->len = f->len;
-	for (unsigned int i = 0; i < f->len; i++)
-		o->m[i] = op->mask != NULL ? op->mask[i] : 0xff;
-	cc_chunks_of(f->len, &o->ch);
-	if (c->src[s].vclass != UINT16_MAX) {
-		const struct cc_vclass *vc = &c->vclass[c->src[s].vclass];
+	o->oplen = f->len;
+	for (unsigned int i = 0; i < o->len; i++)
+		o->m[i] = i >= f->len ? 0 : op->mask != NULL ? op->mask[i] : 0xff;
+	if (vc != UINT16_MAX) {
+		const struct cc_vclass *v = &c->vclass[vc];
 
 		o->has_valid = true;
-		o->valid = (struct cc_atom){ .fld = vc->fld, .a = vc->bit,
-					     .b = vc->bit };
+		o->valid = (struct cc_atom){ .fld = v->fld, .a = v->bit,
+					     .b = v->bit };
 	}
 }
 
@@ -509,7 +570,7 @@ bb_range(struct cc *c, struct cc_bb *bb, const struct cc_op *o, unsigned int j,
 {
 	if (a == 0 && b == cc_full(o->ch.size[j]))
 		return;
-	bb_push(bb, cc_fld_get(c, o->src, j, CLS_VIEW_RANGE), a, b);
+	bb_push(bb, cc_fld_get(c, o->csrc[j], o->cidx[j], CLS_VIEW_RANGE), a, b);
 }
 
 static void
@@ -518,7 +579,7 @@ bb_mask(struct cc *c, struct cc_bb *bb, const struct cc_op *o, unsigned int j,
 {
 	if (m == 0)
 		return;
-	bb_push(bb, cc_fld_get(c, o->src, j, CLS_VIEW_MASK), v & m, m);
+	bb_push(bb, cc_fld_get(c, o->csrc[j], o->cidx[j], CLS_VIEW_MASK), v & m, m);
 }
 
 /* x & m == v on the image (v has no bit outside m): atoms into bb. */
@@ -633,7 +694,7 @@ static void
 cc_src_range(struct cc *c, struct cc_bb *bb, const struct cc_op *o,
 	     const uint8_t *m, const uint8_t *lo, const uint8_t *hi)
 {
-	uint8_t xl[CLS_SRC_MAX_LEN], xh[CLS_SRC_MAX_LEN];
+	uint8_t xl[CC_XLEN_MAX], xh[CC_XLEN_MAX];
 	uint32_t vl[CLS_SRC_MAX_CHUNKS], vh[CLS_SRC_MAX_CHUNKS];
 	unsigned int n = o->len;
 	bool aligned = true;
@@ -692,7 +753,7 @@ static bool
 cc_reg_range(struct cc *c, const struct cc_op *o, unsigned int cl,
 	     const uint8_t *lo, const uint8_t *hi, bool invert)
 {
-	uint8_t m[CLS_SRC_MAX_LEN], a[CLS_SRC_MAX_LEN], b[CLS_SRC_MAX_LEN];
+	uint8_t m[CC_XLEN_MAX], a[CC_XLEN_MAX], b[CC_XLEN_MAX];
 	struct cc_bb bb;
 
 	cc_cut_mask(o, cl, m);
@@ -712,7 +773,7 @@ cc_reg_range(struct cc *c, const struct cc_op *o, unsigned int cl,
 	/* [0, lo - 1] */
 	memcpy(a, lo, cl);
 	if (img_dec(a, cl)) {
-		uint8_t z[CLS_SRC_MAX_LEN] = { 0 };
+		uint8_t z[CC_XLEN_MAX] = { 0 };
 
 		memset(a + cl, 0xff, o->len - cl);
 		cc_bb_start(&bb, o);
@@ -721,7 +782,7 @@ cc_reg_range(struct cc *c, const struct cc_op *o, unsigned int cl,
 	/* [hi + 1, max] */
 	memcpy(b, hi, cl);
 	if (img_inc(b, cl)) {
-		uint8_t f[CLS_SRC_MAX_LEN];
+		uint8_t f[CC_XLEN_MAX];
 
 		memset(f, 0xff, sizeof(f));
 		memset(b + cl, 0, o->len - cl);
@@ -784,13 +845,13 @@ static void
 cc_cmp(struct cc *c, const struct ir_match *mt, const struct cc_op *o,
        bool *exact)
 {
-	uint8_t m[CLS_SRC_MAX_LEN], v[CLS_SRC_MAX_LEN] = { 0 };
-	uint8_t lo[CLS_SRC_MAX_LEN], hi[CLS_SRC_MAX_LEN];
+	uint8_t m[CC_XLEN_MAX], v[CC_XLEN_MAX] = { 0 };
+	uint8_t lo[CC_XLEN_MAX], hi[CC_XLEN_MAX];
 	unsigned int cl = mt->len;
 	bool outside = false;
 	struct cc_bb bb;
 
-	if (cl == 0 || cl > o->len) {
+	if (cl == 0 || cl > o->oplen) {
 		*exact = false;
 		cc_valid_only(c, o);
 		return;
@@ -875,7 +936,7 @@ cc_lk_init(struct cc *c, const struct ir_lookup *l, struct cc_lk *k)
 		if (o->kind != CC_OP_CONST)
 			k->all_const = false;
 		if (o->kind == CC_OP_WIDE ||
-		    (o->kind == CC_OP_SRC && k->flen[i] > o->len))
+		    (o->kind == CC_OP_SRC && k->flen[i] > o->oplen))
 			k->wide = true;
 	}
 }
@@ -921,12 +982,12 @@ static bool
 cc_single_range(struct cc *c, const struct cc_op *o, unsigned int flen,
 		const uint8_t *lo, const uint8_t *hi)
 {
-	uint8_t m[CLS_SRC_MAX_LEN];
+	uint8_t m[CC_XLEN_MAX];
 
 	cc_cut_mask(o, flen, m);
 	if (memcmp(lo, hi, flen) == 0 && !img_is_prefix(m, o->len)) {
 		/* a point under any mask: equality */
-		uint8_t v[CLS_SRC_MAX_LEN] = { 0 };
+		uint8_t v[CC_XLEN_MAX] = { 0 };
 		struct cc_bb bb;
 
 		memcpy(v, lo, flen);
@@ -1205,7 +1266,7 @@ cc_match(struct cc *c, const struct ir_match *mt, struct cc_dnf *out,
 		case CC_OP_SRC:
 			if (mt->kind == IR_MATCH_CMP) {
 				cc_cmp(c, mt, &o, exact);
-			} else if (mt->len == 0 || mt->len > o.len ||
+			} else if (mt->len == 0 || mt->len > o.oplen ||
 				   !cc_reg_range(c, &o, mt->len, mt->lo, mt->hi,
 						 mt->invert)) {
 				c->n_boxes = b0;

@@ -45,6 +45,8 @@
 /* Key: byte 0 (first ACL field), then 4-byte input groups. */
 #define CLS_MAX_GROUPS		15
 #define CLS_KEY_MAX		(4 * (CLS_MAX_GROUPS + 1))
+/* A key buffer: the key, then scratch bytes (flags not in the layout). */
+#define CLS_KEY_ROW		(CLS_KEY_MAX + 8)
 #define CLS_NO_LABEL		UINT32_MAX
 
 /* ---- exact evaluation (cls_eval.c) ---------------------------------------- */
@@ -127,14 +129,24 @@ enum cls_src_kind {
 	CLS_SRC_L4PROTO,
 };
 
+/* How the key builder loads a source (cls_run.c). */
+enum cls_fast {
+	CLS_FAST_NONE = 0,	/* pkt_view_load_payload() / meta, image */
+	CLS_FAST_NH,		/* payload piece, straight from the frame */
+	CLS_FAST_TH,
+	CLS_FAST_LL,
+	CLS_FAST_PROTOCOL,	/* meta protocol, 2 bytes, one copy */
+	CLS_FAST_L4PROTO,	/* meta l4proto, 1 byte, one copy */
+	CLS_FAST__COUNT,
+};
+
 struct cls_src {
 	uint8_t kind;		/* enum cls_src_kind */
+	uint8_t fast;		/* enum cls_fast */
 	uint8_t base;		/* PAYLOAD: enum pkt_view_base */
 	uint16_t offset;	/* PAYLOAD */
 	uint8_t len;		/* image bytes */
 	uint8_t swap;		/* image = interp_swap(load) */
-	uint8_t vbyte;		/* key byte of its validity flag */
-	uint8_t vbit;		/* 0: always loads */
 	uint8_t n_copy;
 	struct cls_copy copy[CLS_SRC_MAX_COPY];
 };
@@ -157,6 +169,8 @@ struct cls_src {
 #define CLS_MAX_SEGS	8	/* segments with rte_acl contexts */
 #define CLS_LINEAR_MAX	2	/* entries of a segment checked one by one */
 #define CLS_DEF_BUILD_MEM_MB	1024	/* cls_opts.build_mem_mb default */
+#define CLS_MAX_FLAG_BYTES	8	/* validity flags: 64 load classes */
+#define CC_MAX_VCLASS_RT	(8 * CLS_MAX_FLAG_BYTES)
 
 /* A box as the run time tests it on a key (segments checked in turn). */
 struct cls_ratom {
@@ -170,6 +184,28 @@ struct cls_ratom {
 struct cls_rbox {
 	uint32_t off;		/* atoms [off, off + n) */
 	uint32_t n;
+};
+
+/* What a validity class's loads reach: a load works when its end is at
+ * most the bytes the packet has there (pkt_view_load_payload()). */
+enum cls_vslot {
+	CLS_VSLOT_LL = 0,	/* frame length */
+	CLS_VSLOT_NH,		/* from the network header */
+	CLS_VSLOT_TH_FAST,	/* from the transport header, fast shape */
+	CLS_VSLOT_TH,		/* the same, not on non-first fragments */
+	CLS_VSLOT_L4PROTO,	/* meta l4proto: 0 when set, else none */
+	CLS_VSLOT__COUNT,
+};
+
+/* A validity class: whether loads of this shape work on a packet. */
+struct cls_vcls {
+	uint8_t base;		/* PKT_BASE_*, or 0xff: meta l4proto */
+	uint8_t fast;		/* TH: aligned 1/2/4-byte load */
+	uint8_t slot;		/* enum cls_vslot */
+	uint16_t end;		/* offset + length */
+	uint8_t vidx;		/* flag byte (index) */
+	uint8_t vbit;
+	uint8_t shift;		/* bit in the flag bytes as one number */
 };
 
 struct cls_seg {
@@ -190,7 +226,12 @@ struct cls_prog {
 	uint32_t n_segs;
 	uint32_t n_fields;
 	uint32_t n_acl_rules;
-	const struct cls_src *src;
+	const struct cls_src *src;	/* sorted by fast */
+	uint16_t src_kind_end[CLS_FAST__COUNT];	/* end of each fast kind */
+	uint8_t n_flag;			/* validity flag bytes */
+	uint8_t n_vcls;
+	struct cls_vcls vcls[CC_MAX_VCLASS_RT];
+	uint8_t flag_off[CLS_MAX_FLAG_BYTES];	/* their key bytes */
 	const struct cls_entry *entries;	/* [n_entries] */
 	const uint8_t *seg_of;		/* [n_entries + 1]: segment of a pos */
 	const struct cls_rbox *rbox;	/* entries' boxes */
@@ -253,7 +294,6 @@ struct cc_src {
 	uint16_t offset;
 	uint8_t len;
 	uint8_t swap;
-	uint16_t vclass;	/* validity class, UINT16_MAX: none */
 	int16_t fld[CLS_SRC_MAX_CHUNKS][2];	/* by chunk, view: fld or -1 */
 };
 

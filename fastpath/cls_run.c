@@ -34,7 +34,7 @@ struct cls_hook_res {
 	uint32_t done;			/* segments classified (bit) */
 	const uint8_t *data[CLS_BURST_MAX];
 	uint32_t r[CLS_MAX_SEGS][CLS_BURST_MAX];
-	uint8_t keys[CLS_BURST_MAX][CLS_KEY_MAX] __rte_aligned(16);
+	uint8_t keys[CLS_BURST_MAX][CLS_KEY_ROW] __rte_aligned(16);
 };
 
 struct cls_walk {
@@ -56,7 +56,7 @@ struct cls_walk {
 	uint32_t p_done;
 	uint32_t p_res[CLS_MAX_SEGS];
 	bool p_keyed;
-	uint8_t p_key[CLS_KEY_MAX] __rte_aligned(16);
+	uint8_t p_key[CLS_KEY_ROW] __rte_aligned(16);
 };
 
 static inline void
@@ -78,65 +78,237 @@ cls_swap_img(uint8_t *r, unsigned int len)
 	}
 }
 
-/* The key of one packet (see cls_acl.c for the layout). */
 static inline void
-cls_key_build(const struct cls_prog *p, const struct rte_mbuf *m,
-	      const struct pkt_view *v, uint8_t *key)
+cls_key_copy(uint8_t *key, const struct cls_src *s, const uint8_t *src)
 {
-	memset(key, 0, CLS_KEY_MAX);
-	for (unsigned int i = 0; i < p->n_src; i++) {
-		const struct cls_src *s = &p->src[i];
-		uint8_t img[CLS_SRC_MAX_LEN] __rte_aligned(8);
-		uint32_t u32;
-		bool ok = true;
+	for (unsigned int k = 0; k < s->n_copy; k++) {
+		const struct cls_copy *cp = &s->copy[k];
 
-		switch (s->kind) {
-		case CLS_SRC_PAYLOAD:
-			ok = pkt_view_load_payload(m, v, (enum pkt_view_base)s->base,
-						   s->offset, s->len, img);
+		switch (cp->size) {
+		case 4:
+			memcpy(key + cp->to, src + cp->from, 4);
 			break;
-		case CLS_SRC_LEN:
-			memset(img, 0, sizeof(img));
-			u32 = pkt_view_meta_len(v);
-			memcpy(img, &u32, 4);
+		case 2:
+			memcpy(key + cp->to, src + cp->from, 2);
 			break;
-		case CLS_SRC_PROTOCOL:
-			memset(img, 0, sizeof(img));
-			memcpy(img, &v->protocol, 2);
+		case 1:
+			key[cp->to] = src[cp->from];
 			break;
-		case CLS_SRC_PKTTYPE:
-			memset(img, 0, sizeof(img));
-			img[0] = v->pkttype;
+		default:	/* pieces copied together (cls_acl.c) */
+			memcpy(key + cp->to, src + cp->from, cp->size);
 			break;
-		case CLS_SRC_L4PROTO:
-			memset(img, 0, sizeof(img));
-			ok = pkt_view_meta_l4proto(v, &img[0]);
-			break;
-		default:
-			ok = false;
-			break;
-		}
-		if (!ok)
-			continue;
-		if (unlikely(s->swap))
-			cls_swap_img(img, s->len);
-		key[s->vbyte] |= s->vbit;
-		for (unsigned int k = 0; k < s->n_copy; k++) {
-			const struct cls_copy *cp = &s->copy[k];
-
-			switch (cp->size) {
-			case 4:
-				memcpy(key + cp->to, img + cp->from, 4);
-				break;
-			case 2:
-				memcpy(key + cp->to, img + cp->from, 2);
-				break;
-			default:
-				key[cp->to] = img[cp->from];
-				break;
-			}
 		}
 	}
+}
+
+/* A meta or byte-swapped source, through its register image. */
+static void
+cls_key_src_slow(const struct cls_src *s, const struct rte_mbuf *m,
+		 const struct pkt_view *v, uint8_t *key)
+{
+	uint8_t img[CLS_SRC_MAX_LEN] __rte_aligned(8);
+	uint32_t u32;
+	bool ok = true;
+
+	memset(img, 0, sizeof(img));
+	switch (s->kind) {
+	case CLS_SRC_PAYLOAD:
+		ok = pkt_view_load_payload(m, v, (enum pkt_view_base)s->base,
+					   s->offset, s->len, img);
+		break;
+	case CLS_SRC_LEN:
+		u32 = pkt_view_meta_len(v);
+		memcpy(img, &u32, 4);
+		break;
+	case CLS_SRC_PROTOCOL:
+		memcpy(img, &v->protocol, 2);
+		break;
+	case CLS_SRC_PKTTYPE:
+		img[0] = v->pkttype;
+		break;
+	case CLS_SRC_L4PROTO:
+		ok = pkt_view_meta_l4proto(v, &img[0]);
+		break;
+	default:
+		ok = false;
+		break;
+	}
+	if (!ok)
+		return;
+	if (s->swap)
+		cls_swap_img(img, s->len);
+	cls_key_copy(key, s, img);
+}
+
+/* A piece that is not all in the first segment (or a tagged frame's link
+ * header): the bytes that load, one by one (a piece may run past the end of
+ * the loads on it, and those bytes are wild). */
+static void
+cls_key_piece_slow(const struct cls_src *s, const struct rte_mbuf *m,
+		   const struct pkt_view *v, uint8_t *key)
+{
+	uint8_t img[CLS_SRC_MAX_LEN] = { 0 };
+
+	for (unsigned int b = 0; b < s->len && b < sizeof(img); b++)
+		if (!pkt_view_load_payload(m, v, (enum pkt_view_base)s->base,
+					   s->offset + b, 1, &img[b]))
+			break;
+	cls_key_copy(key, s, img);
+}
+
+/*
+ * Keys of a burst (see cls_acl.c for the layout), source by source over the
+ * packets so that each loop is short and predictable. Payload pieces in
+ * the first segment are copied straight from the frame; everything else
+ * takes a slow path. The validity flags say which loads work: they are
+ * computed per class with the bounds pkt_view_load_payload() checks, apart
+ * from the data, and written last. Bytes that do not load are left as they
+ * are (whatever the buffer held): every box on them requires a validity
+ * bit that is then clear.
+ */
+struct cls_kb {
+	struct rte_mbuf *const *m;
+	const struct pkt_view *v;
+	uint16_t n;
+	uint8_t (*keys)[CLS_KEY_ROW];
+};
+
+/*
+ * One piece over the burst, for a base and a copy size known at compile
+ * time. Everything the loop reads is in locals first: the copies are char
+ * stores, which may alias anything, and would make the compiler reload the
+ * source and the views after each of them.
+ */
+static __rte_always_inline void
+cls_kb_piece_n(const struct cls_kb *kb, const struct cls_src *s,
+	       unsigned int base, unsigned int size)
+{
+	struct rte_mbuf *const *m = kb->m;
+	const struct pkt_view *const vv = kb->v;
+	uint8_t (*const keys)[CLS_KEY_ROW] = kb->keys;
+	const uint32_t soff = s->offset, to = s->copy[0].to;
+	const uint16_t n = kb->n;
+
+	for (uint16_t i = 0; i < n; i++) {
+		const struct pkt_view *v = &vv[i];
+		const uint8_t *data = v->data;
+		uint32_t off, seg = v->seg_len;
+		uint8_t fl = v->flags;
+
+		if (base == PKT_BASE_NH) {
+			off = (uint32_t)v->nh_off + soff;
+		} else if (base == PKT_BASE_TH) {
+			if (!(fl & PKT_VIEW_F_L4PROTO))
+				continue;
+			off = (uint32_t)v->nh_off + v->thoff + soff;
+		} else {
+			off = soff;
+			if (unlikely(fl & PKT_VIEW_F_VLAN))
+				seg = 0;	/* bytes 16-17 are rebuilt */
+		}
+		if (likely(off + size <= seg))
+			memcpy(keys[i] + to, data + off, size);
+		else
+			cls_key_piece_slow(s, m[i], v, keys[i]);
+	}
+}
+
+static void
+cls_kb_piece(const struct cls_kb *kb, const struct cls_src *s)
+{
+	unsigned int base = s->fast == CLS_FAST_NH ? PKT_BASE_NH :
+			    s->fast == CLS_FAST_TH ? PKT_BASE_TH : PKT_BASE_LL;
+
+	if (unlikely(s->n_copy != 1)) {
+		/* two views of the piece: the copies one by one */
+		for (uint16_t i = 0; i < kb->n; i++)
+			cls_key_piece_slow(s, kb->m[i], &kb->v[i], kb->keys[i]);
+		return;
+	}
+#define CLS_KB_CASE(B, N) \
+	if (base == (B) && s->len == (N)) { \
+		cls_kb_piece_n(kb, s, (B), (N)); \
+		return; \
+	}
+	CLS_KB_CASE(PKT_BASE_NH, 8)
+	CLS_KB_CASE(PKT_BASE_NH, 4)
+	CLS_KB_CASE(PKT_BASE_NH, 2)
+	CLS_KB_CASE(PKT_BASE_NH, 1)
+	CLS_KB_CASE(PKT_BASE_TH, 4)
+	CLS_KB_CASE(PKT_BASE_TH, 2)
+	CLS_KB_CASE(PKT_BASE_TH, 1)
+	CLS_KB_CASE(PKT_BASE_LL, 4)
+	CLS_KB_CASE(PKT_BASE_LL, 2)
+	CLS_KB_CASE(PKT_BASE_LL, 1)
+#undef CLS_KB_CASE
+	/* other run lengths */
+	for (uint16_t i = 0; i < kb->n; i++)
+		cls_key_piece_slow(s, kb->m[i], &kb->v[i], kb->keys[i]);
+}
+
+static void
+cls_keys_burst(const struct cls_prog *p, struct rte_mbuf *const *m,
+	       const struct pkt_view *v, uint16_t n,
+	       uint8_t (*keys)[CLS_KEY_ROW])
+{
+	const uint16_t *k = p->src_kind_end;
+	struct cls_kb kb;
+	unsigned int s;
+
+	kb.m = m;
+	kb.v = v;
+	kb.n = n;
+	kb.keys = keys;
+	for (s = 0; s < k[CLS_FAST_NONE]; s++)
+		for (uint16_t i = 0; i < n; i++)
+			cls_key_src_slow(&p->src[s], m[i], &v[i], keys[i]);
+	for (; s < k[CLS_FAST_LL]; s++)
+		cls_kb_piece(&kb, &p->src[s]);
+	for (; s < k[CLS_FAST_PROTOCOL]; s++) {
+		uint8_t to = p->src[s].copy[0].to;
+
+		for (uint16_t i = 0; i < n; i++)
+			memcpy(keys[i] + to, &v[i].protocol, 2);
+	}
+	for (; s < k[CLS_FAST_L4PROTO]; s++) {
+		uint8_t to = p->src[s].copy[0].to;
+
+		for (uint16_t i = 0; i < n; i++)
+			keys[i][to] = v[i].l4proto;
+	}
+	{
+		const unsigned int nv = p->n_vcls, nf = p->n_flag;
+		const struct cls_vcls *vc = p->vcls;
+		const uint8_t *fo = p->flag_off;
+
+		for (uint16_t i = 0; i < n; i++) {
+			const struct pkt_view *pv = &v[i];
+			int32_t avail[CLS_VSLOT__COUNT];
+			uint64_t fl = 0;	/* in a register */
+			bool l4 = (pv->flags & PKT_VIEW_F_L4PROTO) != 0;
+			int32_t th = (int32_t)pv->frame_len - pv->nh_off - pv->thoff;
+
+			/* bytes each kind of load can reach (-1: none) */
+			avail[CLS_VSLOT_LL] = (int32_t)pv->frame_len;
+			avail[CLS_VSLOT_NH] = (int32_t)pv->frame_len - pv->nh_off;
+			avail[CLS_VSLOT_TH_FAST] = l4 ? th : -1;
+			avail[CLS_VSLOT_TH] = l4 && pv->fragoff == 0 ? th : -1;
+			avail[CLS_VSLOT_L4PROTO] = l4 ? 0 : -1;
+			for (unsigned int c = 0; c < nv; c++)
+				fl |= (uint64_t)((int32_t)vc[c].end <=
+						 avail[vc[c].slot]) << vc[c].shift;
+			for (unsigned int f = 0; f < nf; f++)
+				keys[i][fo[f]] = (uint8_t)(fl >> (8 * f));
+		}
+	}
+}
+
+/* One packet's key. */
+static inline void
+cls_key_build(const struct cls_prog *p, struct rte_mbuf *m,
+	      const struct pkt_view *v, uint8_t *key)
+{
+	cls_keys_burst(p, &m, v, 1, (uint8_t (*)[CLS_KEY_ROW])key);
 }
 
 static inline uint64_t
@@ -267,16 +439,16 @@ cls_key_of(struct cls_walk *w, const struct cls_prog *p)
 
 	if (likely(hr != NULL)) {
 		if (!hr->keyed) {
-			for (uint16_t i = 0; i < w->n; i++) {
-				cls_key_build(p, w->m[i], &w->v[i], hr->keys[i]);
+			cls_keys_burst(p, w->m, w->v, w->n, hr->keys);
+			for (uint16_t i = 0; i < w->n; i++)
 				hr->data[i] = hr->keys[i];
-			}
 			hr->keyed = true;
 		}
 		return hr->keys[w->i];
 	}
 	if (!w->p_keyed) {
-		cls_key_build(p, w->pkt.m, w->pkt.v, w->p_key);
+		cls_key_build(p, (struct rte_mbuf *)(uintptr_t)w->pkt.m, w->pkt.v,
+			      w->p_key);
 		w->p_keyed = true;
 	}
 	return w->p_key;
