@@ -8,7 +8,7 @@
  * cost one evaluation per rule. The reference interpreter (interp.h) stays
  * the specification; cls gives the same result for every packet.
  *
- * How (details in cls_int.h and docs/CLASSIFIER.md):
+ * How (details in cls_int.h and in the comments of each cls_*.c):
  * - Every base chain a port runs is flattened into a program: its rules in
  *   order, with the chains it jumps or goes to inlined (their rules guarded
  *   by the jump rule's matches), verdict maps expanded per element. Each

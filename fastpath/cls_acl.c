@@ -513,7 +513,21 @@ struct cl_sig {
  * fields, is cut into small contexts by entry order: a trie of boxes with
  * ranges on many different fields can grow exponentially.
  */
-#define CLS_PART_MIN_BOXES	256	/* fewer boxes: one partition */
+/*
+ * How a segment's boxes go into contexts, tried in turn until rte_acl builds
+ * them (a build that passes the memory budget fails):
+ *   0  one context: the fastest to classify (one trie walk, or a few when
+ *      rte_acl splits it), tried up to CLS_SINGLE_MAX_BOXES boxes: beyond,
+ *      building it takes longer than the rest of the compile (10k mixed
+ *      realistic rules: 0.6 s)
+ *   1  partitions by signature (below): faster to build, one classify call
+ *      per partition
+ *   2  as 1, every context cut at CLS_LEVEL2_CHUNK boxes
+ * and when even that fails, the segment's entries are checked one by one.
+ */
+#define CLS_SINGLE_MAX_BOXES	512
+#define CLS_PART_SMALL		512	/* boxes: merged into another partition */
+#define CLS_LEVEL2_CHUNK	2048
 #define CLS_MIXED_GROUPS	6	/* a mixed partition spanning more... */
 #define CLS_MIXED_CHUNK		32	/* ...is cut into contexts this big */
 
@@ -557,7 +571,8 @@ cl_part_defs(const struct cl_layout *L, struct cl_part *P)
 }
 
 static int
-cl_partition(struct cc *c, const struct cl_layout *L, struct cl_seg_build *S)
+cl_partition(struct cc *c, const struct cl_layout *L, struct cl_seg_build *S,
+	     unsigned int level)
 {
 	uint32_t cap = 0, total = 0;
 	struct cl_sig *sg = NULL;
@@ -591,7 +606,7 @@ cl_partition(struct cc *c, const struct cl_layout *L, struct cl_seg_build *S)
 		}
 	}
 	S->sigs = sg;
-	if (total < CLS_PART_MIN_BOXES || S->n_sigs <= 1) {
+	if (level == 0 || S->n_sigs <= 1) {
 		S->part[0].sig = 1;
 		for (uint32_t k = 0; k < S->n_sigs; k++) {
 			S->part[0].sig |= sg[k].sig;
@@ -599,31 +614,95 @@ cl_partition(struct cc *c, const struct cl_layout *L, struct cl_seg_build *S)
 		}
 		S->n_parts = 1;
 	} else {
-		/* largest first */
-		for (uint32_t i = 1; i < S->n_sigs; i++)
-			for (uint32_t k = i; k > 0 && sg[k - 1].n < sg[k].n; k--) {
-				struct cl_sig t = sg[k];
+		/*
+		 * Each signature a partition, then merges: small ones (a
+		 * classify call for a handful of boxes costs more than the
+		 * groups they add elsewhere) into the partition they add the
+		 * fewest input groups to; then, while there are too many, the
+		 * pair whose union adds the fewest group walks.
+		 */
+		uint32_t np = S->n_sigs, sig[64], cnt[64], map[64];
+		bool live[64];
 
-				sg[k] = sg[k - 1];
-				sg[k - 1] = t;
-			}
-		S->n_parts = RTE_MIN(S->n_sigs, (uint32_t)CLS_MAX_PARTS);
-		for (uint32_t q = 0; q < S->n_parts; q++)
-			S->part[q].sig = 1;
+		if (np > 64) {
+			/* the smallest beyond 64 go with the 64th */
+			for (uint32_t i = 1; i < S->n_sigs; i++)
+				for (uint32_t k = i; k > 0 && sg[k - 1].n < sg[k].n; k--) {
+					struct cl_sig t = sg[k];
+
+					sg[k] = sg[k - 1];
+					sg[k - 1] = t;
+				}
+			np = 64;
+		}
+		for (uint32_t q = 0; q < np; q++) {
+			sig[q] = 1;
+			cnt[q] = 0;
+			live[q] = true;
+			map[q] = q;
+		}
 		for (uint32_t k = 0; k < S->n_sigs; k++) {
-			uint32_t q = RTE_MIN(k, S->n_parts - 1);
+			uint32_t q = RTE_MIN(k, np - 1);
 
 			sg[k].part = q;
-			S->part[q].sig |= sg[k].sig;
+			sig[q] |= sg[k].sig;
+			cnt[q] += sg[k].n;
 		}
+		for (uint32_t live_n = np; live_n > 1;) {
+			uint32_t ba = UINT32_MAX, bb = 0;
+			int64_t best = INT64_MAX;
+
+			for (uint32_t a = 0; a < np; a++) {
+				if (!live[a])
+					continue;
+				for (uint32_t b = 0; b < np; b++) {
+					int64_t add;
+
+					if (a == b || !live[b])
+						continue;
+					/* cost: groups b's boxes now walk in a,
+					 * against a call saved */
+					add = (int64_t)__builtin_popcount(sig[a] | sig[b]) -
+					      __builtin_popcount(sig[a]);
+					if ((cnt[b] < CLS_PART_SMALL ||
+					     live_n > CLS_MAX_PARTS) && add < best) {
+						best = add;
+						ba = a;
+						bb = b;
+					}
+				}
+			}
+			if (ba == UINT32_MAX)
+				break;
+			sig[ba] |= sig[bb];
+			cnt[ba] += cnt[bb];
+			live[bb] = false;
+			live_n--;
+			for (uint32_t q = 0; q < np; q++)
+				if (map[q] == bb)
+					map[q] = ba;
+		}
+		S->n_parts = 0;
+		for (uint32_t q = 0; q < np; q++) {
+			if (!live[q])
+				continue;
+			for (uint32_t k = 0; k < np; k++)
+				if (map[k] == q)
+					map[k] = S->n_parts + 64;	/* renumbered */
+			S->part[S->n_parts++].sig = sig[q];
+		}
+		for (uint32_t k = 0; k < S->n_sigs; k++)
+			sg[k].part = map[sg[k].part] - 64;
 	}
 	for (uint32_t q = 0; q < S->n_parts; q++) {
 		uint32_t groups = __builtin_popcount(S->part[q].sig) - 1;
 
 		cl_part_defs(L, &S->part[q]);
-		S->part[q].chunk = groups > CLS_MIXED_GROUPS ? CLS_MIXED_CHUNK :
+		S->part[q].chunk = level >= 2 ? CLS_LEVEL2_CHUNK :
+				   groups > CLS_MIXED_GROUPS ? CLS_MIXED_CHUNK :
 				   UINT32_MAX;
 	}
+	(void)total;
 	return 0;
 }
 
@@ -692,17 +771,19 @@ cl_ctx(struct cc *c, const struct cl_layout *L, const struct cl_seg_build *S,
 	return 0;
 }
 
-/* The contexts of one segment. */
+static uint64_t cl_boxes(const struct cc *c, uint32_t a, uint32_t b);
+
+/* The contexts of one segment at one level (see above). */
 static int
-cl_segment(struct cc *c, const struct cl_layout *L, struct cls *cls,
-	   struct cls_prog *p, struct cls_seg *seg)
+cl_segment_level(struct cc *c, const struct cl_layout *L, struct cls *cls,
+		 struct cls_prog *p, struct cls_seg *seg, unsigned int level)
 {
 	struct cl_seg_build S = { .start = seg->start, .end = seg->end };
 	struct rte_acl_ctx *list[CLS_MAX_PARTS * 64];
-	uint32_t n = 0;
+	uint32_t n = 0, rules0 = p->n_acl_rules;
 	int rc;
 
-	rc = cl_partition(c, L, &S);
+	rc = cl_partition(c, L, &S, level);
 	for (uint32_t q = 0; q < S.n_parts && rc == 0; q++) {
 		uint32_t from = seg->start, cnt = 0;
 
@@ -738,15 +819,38 @@ cl_segment(struct cc *c, const struct cl_layout *L, struct cls *cls,
 		}
 	}
 	free(S.sigs);
-	seg->n_ctx = n;
-	seg->ctx = cls_zalloc(cls, RTE_MAX(n, 1u), sizeof(*seg->ctx));
-	if (seg->ctx == NULL) {
+	if (rc == 0) {
+		seg->ctx = cls_zalloc(cls, RTE_MAX(n, 1u), sizeof(*seg->ctx));
+		if (seg->ctx == NULL)
+			rc = -ENOMEM;
+	}
+	if (rc != 0) {
 		for (uint32_t k = 0; k < n; k++)
 			rte_acl_free(list[k]);
+		p->n_acl_rules = rules0;
 		seg->n_ctx = 0;
-		return -ENOMEM;
+		return rc;
 	}
+	seg->n_ctx = n;
 	memcpy(seg->ctx, list, n * sizeof(*list));
+	return 0;
+}
+
+/* The contexts of one segment: the fastest level rte_acl can build. */
+static int
+cl_segment(struct cc *c, const struct cl_layout *L, struct cls *cls,
+	   struct cls_prog *p, struct cls_seg *seg)
+{
+	uint64_t boxes = cl_boxes(c, seg->start, seg->end);
+	int rc = -ENOMEM;
+
+	for (unsigned int level = boxes <= CLS_SINGLE_MAX_BOXES ? 0 : 1;
+	     level <= 2; level++) {
+		rc = cl_segment_level(c, L, cls, p, seg, level);
+		if (rc != -ENOMEM && rc != -E2BIG && rc != -ERANGE &&
+		    rc != -EINVAL)
+			return rc;
+	}
 	return rc;
 }
 
