@@ -723,6 +723,8 @@ fp_ruleset_free(struct fp_ruleset *rs)
 
 	if (rs == NULL)
 		return;
+	if (rs->cls != NULL && rs->cls_free != NULL)
+		rs->cls_free(rs->cls);
 	fp_counters_free(&rs->counters);
 	free(rs->limits);
 	free(rs->quotas);

@@ -130,6 +130,12 @@ struct fp_ruleset {
 	/* Offload: the MARK ids of this generation's hardware plan (NULL:
 	 * none), published with it so that marks and rule positions agree. */
 	const struct ofl_marktab *ofl_marks;
+	/* The compiled classifier (fastpath/cls.h) built for this ruleset
+	 * (NULL: none, the interpreter runs every packet) and its destructor,
+	 * called by fp_ruleset_free(). Set by the control thread before the
+	 * ruleset is published. */
+	void *cls;
+	void (*cls_free)(void *cls);
 	void *mem;			/* private: allocations */
 };
 

@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "fastpath/cls.h"
 #include "fastpath/interp.h"
 #include "fastpath/pipeline.h"
 #include "fastpath/pkt_view.h"
@@ -49,6 +50,85 @@ pipeline_accept_all(struct fwd_lcore *lc, uint16_t in_port,
 		fwd_tx_enqueue(lc, out_port, pkts[i]);
 }
 
+/* Act on one packet's result: extra frames first, then the packet. */
+static inline void
+pipeline_act(struct fwd_lcore *lc, uint16_t in_port, struct rte_mbuf *m,
+	     const struct interp_result *res)
+{
+	uint16_t e;
+
+	for (e = 0; e < res->n_extra; e++)
+		fwd_tx_enqueue(lc, res->extra[e].port, res->extra[e].m);
+	switch (res->disp) {
+	case INTERP_ACCEPT:
+	case INTERP_FWD:
+		fwd_tx_enqueue(lc, res->out_port, m);
+		break;
+	case INTERP_STOLEN:
+		break;
+	case INTERP_DROP:
+	default:
+		fwd_drop(lc, in_port, m);
+		break;
+	}
+}
+
+/*
+ * The compiled classifier (fastpath/cls.h): one classification per burst
+ * and base chain, the same results as interp_run() packet by packet.
+ * Packets the NIC marked resume where the hardware left them instead.
+ */
+static void
+pipeline_burst_cls(const struct fp_ruleset *rs, struct fwd_lcore *lc,
+		   uint16_t in_port, struct rte_mbuf **pkts, uint16_t n,
+		   const struct pkt_view *views)
+{
+	struct interp_result res[CLS_BURST_MAX];
+	struct rte_mbuf *sub[CLS_BURST_MAX];
+	struct pkt_view subv[CLS_BURST_MAX];
+	uint16_t i, off, k;
+
+	for (off = 0; off < n; off += k) {
+		uint16_t chunk = RTE_MIN((uint16_t)(n - off), (uint16_t)CLS_BURST_MAX);
+		bool marked = false;
+
+		if (rs->ofl_marks != NULL)
+			for (i = 0; i < chunk && !marked; i++)
+				marked = (pkts[off + i]->ol_flags &
+					  RTE_MBUF_F_RX_FDIR_ID) != 0;
+		if (likely(!marked)) {
+			cls_run_burst(rs->cls, lc->worker_idx, in_port, pkts + off,
+				      views + off, chunk, res);
+			for (i = 0; i < chunk; i++)
+				pipeline_act(lc, in_port, pkts[off + i], &res[i]);
+			k = chunk;
+			continue;
+		}
+		/* marked packets resume from their mark; the others go
+		 * through the classifier together, in their order */
+		k = 0;
+		for (i = 0; i < chunk; i++) {
+			struct rte_mbuf *m = pkts[off + i];
+
+			if ((m->ol_flags & RTE_MBUF_F_RX_FDIR_ID) &&
+			    pipeline_resume(rs, lc, in_port, m, &views[off + i],
+					    &res[0])) {
+				pipeline_act(lc, in_port, m, &res[0]);
+				continue;
+			}
+			sub[k] = m;
+			subv[k++] = views[off + i];
+		}
+		if (k > 0) {
+			cls_run_burst(rs->cls, lc->worker_idx, in_port, sub, subv,
+				      k, res);
+			for (i = 0; i < k; i++)
+				pipeline_act(lc, in_port, sub[i], &res[i]);
+		}
+		k = chunk;
+	}
+}
+
 void
 pipeline_burst(struct fwd_lcore *lc, uint16_t in_port,
 	       struct rte_mbuf **pkts, uint16_t n)
@@ -63,6 +143,10 @@ pipeline_burst(struct fwd_lcore *lc, uint16_t in_port,
 		return;
 	}
 	pkt_view_parse_burst(pkts, n, &fwd_ctx.port[in_port].mac, views);
+	if (rs->cls != NULL) {
+		pipeline_burst_cls(rs, lc, in_port, pkts, n, views);
+		return;
+	}
 	for (i = 0; i < n; i++) {
 		if (rs->ofl_marks == NULL ||
 		    !(pkts[i]->ol_flags & RTE_MBUF_F_RX_FDIR_ID) ||

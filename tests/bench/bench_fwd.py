@@ -4,7 +4,10 @@
 net_null (no-rx), dpdk-nft-fwd against testpmd on identical ports in the
 same run, runs interleaved, medians over the runs.
 
-  bench_fwd.py [--runs 5] [--seconds 5] [--frames 4096] [-f RULESET] [--label X]
+  bench_fwd.py [--runs 5] [--seconds 5] [--frames 4096] [--pcap FILE] [-f RULESET] [--label X]
+
+--pcap replays that file's frames instead of generated ones (e.g. the
+traffic tests/bench/gen_rules.py writes next to a ruleset).
 
 Each run is timed from the moment forwarding starts (a line in the
 program's output) to SIGINT; its rate is packets received / seconds.
@@ -121,13 +124,17 @@ def main():
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--seconds", type=int, default=5)
     ap.add_argument("--frames", type=int, default=4096)
+    ap.add_argument("--pcap", default=None, help="replay these frames instead of generated ones")
     ap.add_argument("-f", "--ruleset", action="append", default=[],
                     help="also run dpdk-nft-fwd with this ruleset (repeatable)")
     a = ap.parse_args()
     hz = tsc_hz()
     with tempfile.TemporaryDirectory() as d:
         pcap = os.path.join(d, "flows.pcap")
-        T.write_pcap(pcap, gen_frames(a.frames))
+        if a.pcap:
+            pcap = os.path.abspath(a.pcap)
+        else:
+            T.write_pcap(pcap, gen_frames(a.frames))
         configs = [("testpmd io", lambda: run_testpmd(pcap, a.seconds, "io")),
                    ("testpmd 5tswap", lambda: run_testpmd(pcap, a.seconds, "5tswap")),
                    ("dpdk-nft-fwd, no ruleset", lambda: run_fwd(pcap, a.seconds, None))]
@@ -141,7 +148,8 @@ def main():
                 samples[name].append(pps)
                 print(f"run {r + 1}/{a.runs} {name}: {pps / 1e6:.2f} Mpps", file=sys.stderr)
     base = statistics.median(samples["testpmd io"]) if samples["testpmd io"] else None
-    print(f"TSC {hz / 1e9:.2f} GHz, {a.frames} flows of 64-byte frames, {a.runs} runs x {a.seconds} s, medians")
+    frames = f"frames of {a.pcap}" if a.pcap else f"{a.frames} flows of 64-byte frames"
+    print(f"TSC {hz / 1e9:.2f} GHz, {frames}, {a.runs} runs x {a.seconds} s, medians")
     print(f"{'configuration':40} {'Mpps':>7} {'min-max':>13} {'cycles/pkt':>10} {'vs io':>6}")
     for name, _ in configs:
         v = samples[name]
