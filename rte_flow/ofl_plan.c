@@ -410,6 +410,7 @@ cand_guards(const struct cand *cd)
 #define N_KIND		5	/* A, then D of d_protos[] */
 #define N_CLASS		(N_FAM * 2 * N_KIND)
 #define NOT_WEAK	0xff
+#define WEAK_OWN	0x40	/* | depth: an entry's own guard (LV_OWN) */
 
 static const uint8_t d_protos[N_FAM][N_KIND - 1] = {
 	{ 6, 17, 132, 1 }, { 6, 17, 132, 58 },
@@ -587,17 +588,27 @@ struct plan_state {
 	struct nclass cls[N_CLASS];
 };
 
+/* how freely a class guard may go above entries of rules from its own on */
+enum {
+	LV_STRICT = 0,	/* below them all */
+	LV_LOOSE,	/* level with those that cannot match its class */
+	LV_OWN,		/* level with them all: an entry's own guard */
+};
+
 /*
  * The lowest level an entry (key k, depth, outcome, pos; weak: its class's
  * depth for a class guard) can take after the entries in the list: below
  * every overlapping entry with another outcome, except where either may
- * win (a class guard and an entry that cannot match the class's frames; see
- * "narrow classes"). UINT32_MAX: it would overlap the blocked keys of an
- * unplaced rule before pos.
+ * win (see "narrow classes"): a class guard and an entry that cannot match
+ * its frames; a class guard (mode LV_LOOSE) and such an entry of a rule
+ * from the guard's on; an entry's own guard (LV_OWN) and any entry of a
+ * rule from the guard's on (every such entry that could take the class's
+ * frames has a guard above it). UINT32_MAX: it would overlap the blocked
+ * keys of an unplaced rule before pos.
  */
 static uint32_t
 level_for(const struct plan_state *st, const struct ofl_key *k, unsigned int depth,
-	  uint64_t outcome, uint32_t pos, uint8_t weak, bool loose)
+	  uint64_t outcome, uint32_t pos, uint8_t weak, int mode)
 {
 	const struct elist *l = &st->el;
 	uint32_t lvl = 0;
@@ -610,8 +621,9 @@ level_for(const struct plan_state *st, const struct ofl_key *k, unsigned int dep
 			continue;
 		if (l->weak[j] != NOT_WEAK && depth > l->weak[j])
 			continue;	/* k cannot match the class of guard j */
-		if (loose && weak != NOT_WEAK && l->pos[j] >= pos && l->depth[j] > weak)
-			continue;	/* j cannot match k's class, resumes later */
+		if (weak != NOT_WEAK && l->pos[j] >= pos &&
+		    (mode == LV_OWN || (mode == LV_LOOSE && l->depth[j] > weak)))
+			continue;	/* either may win */
 		if (ofl_key_overlap(&l->e[j].key, k))
 			lvl = l->e[j].prio + 1;
 	}
@@ -715,7 +727,8 @@ place_class_guard(struct plan_state *st, const struct ofl_port_plan *pp,
 			return ret;
 	}
 	ret = place(st, pp, &gk, 1, &t, OUTCOME_CLASS | c, nc->minq,
-		    (uint8_t)class_depth(c), minlvl, false, ok);
+		    (uint8_t)(class_depth(c) | (k != NULL ? WEAK_OWN : 0)), minlvl, false,
+		    ok);
 	if (ret < 0 || k != NULL)
 		return ret;
 	if (*ok)
@@ -743,7 +756,7 @@ ensure_guards(struct plan_state *st, const struct ofl_port_plan *pp,
 
 	*ok = true;
 	for (unsigned int c = 0; c < N_CLASS; c++) {
-		uint32_t minlvl = 0;
+		uint32_t minlvl = 0, lk;
 		int ret;
 
 		if (!triggers(st, c, k, depth, pos))
@@ -759,7 +772,10 @@ ensure_guards(struct plan_state *st, const struct ofl_port_plan *pp,
 			continue;
 		}
 		st->spare--;
-		if (copies && st->spare > 0) {
+		/* a copy costs its entry two levels: only where no later rule
+		 * can run out of levels because of it */
+		if (copies && st->spare > 0 &&
+		    st->max_level + 3 * (pp->nrules - pos) + 2 < pp->cfg.caps.n_prio) {
 			struct ofl_key cp;
 			bool cok;
 
@@ -777,8 +793,13 @@ ensure_guards(struct plan_state *st, const struct ofl_port_plan *pp,
 					st->spare++;
 			}
 		}
+		/* right above where the entry would go anyway: no level lost,
+		 * no frame taken from the entries above */
+		lk = level_for(st, k, depth, outcome, pos, NOT_WEAK, LV_STRICT);
+		if (lk != UINT32_MAX && lk > 0 && lk - 1 > minlvl)
+			minlvl = lk - 1;
 		ret = place_class_guard(st, pp, c, k, minlvl, ok);
-		if (ret == 0 && !*ok && minlvl > 0)	/* no level below the copy */
+		if (ret == 0 && !*ok && minlvl > 0)	/* no level there */
 			ret = place_class_guard(st, pp, c, k, 0, ok);
 		if (ret < 0 || !*ok)
 			return ret;
@@ -802,7 +823,7 @@ place(struct plan_state *st, const struct ofl_port_plan *pp, const struct ofl_ke
 	uint32_t nprio = pp->cfg.caps.n_prio ? pp->cfg.caps.n_prio : 1;
 	uint32_t from = st->el.n, spare = st->spare, max_level = st->max_level;
 	struct nclass cls[N_CLASS];
-	bool any = st->any;
+	bool any = st->any, own = false;
 	int ret;
 
 	*ok = false;
@@ -817,19 +838,26 @@ place(struct plan_state *st, const struct ofl_port_plan *pp, const struct ofl_ke
 	*ok = false;
 	if (st->el.n + n > st->budget)
 		goto undo;
+	if (weak != NOT_WEAK && (weak & WEAK_OWN)) {
+		own = true;
+		weak &= (uint8_t)~WEAK_OWN;
+	}
 	for (uint32_t i = 0; i < n; i++) {
 		unsigned int depth = ofl_key_depth(&k[i]);
-		uint32_t lvl = level_for(st, &k[i], depth, outcome, pos, weak, false);
+		uint32_t lvl = level_for(st, &k[i], depth, outcome, pos, weak,
+					 own ? LV_OWN : LV_STRICT);
 		struct ofl_entry e = *tmpl;
 
 		/*
-		 * A class guard goes below the later rules' entries that cannot
-		 * match its class, so that they keep their frames, when there is
-		 * a level left for what it guards; else level with them (either
-		 * winning is right)
+		 * The class-wide guard goes below the later rules' entries that
+		 * cannot match its class, so that they keep their frames, when
+		 * there is a level left for what it guards; else level with them
+		 * (either winning is right). An entry's own guard (only that
+		 * entry's frames of the class) goes right above the entry
+		 * (minlvl: ensure_guards()), or as high as it must.
 		 */
-		if (weak != NOT_WEAK && lvl != UINT32_MAX && lvl + 1 >= nprio)
-			lvl = level_for(st, &k[i], depth, outcome, pos, weak, true);
+		if (weak != NOT_WEAK && !own && lvl != UINT32_MAX && lvl + 1 >= nprio)
+			lvl = level_for(st, &k[i], depth, outcome, pos, weak, LV_LOOSE);
 		if (lvl != UINT32_MAX && lvl < minlvl)
 			lvl = minlvl;
 		if (lvl == UINT32_MAX || lvl >= nprio)
