@@ -2252,7 +2252,7 @@ main(int argc, char **argv)
 		"--log-level", "nftfwd.interp:error", NULL,
 	};
 	int eal_argc = (int)RTE_DIM(eal_argv) - 1;
-	unsigned int n_rulesets = 300, n_pkts = 4000;
+	unsigned int n_rulesets = 400, n_pkts = 5000;
 	uint64_t seed = (uint64_t)time(NULL);
 
 	for (int i = 1; i + 1 < argc; i += 2) {
