@@ -15,19 +15,27 @@
  *   program entry gets the conjunction of its rule's leading matches (and of
  *   the jump rules above it) as a union of boxes over packet fields; the
  *   boxes become rte_acl rules whose priority is the entry's position.
- * - One rte_acl_classify() per burst and base chain answers, per packet,
- *   "the first entry at or after position p whose matches can match" for
- *   every p the program can continue at (one ACL category per such p, up
- *   to 16 per context; more contexts, classified on demand, beyond that).
+ * - The program is cut into segments at the positions it can continue at
+ *   (after a rule that does not end the chain, or whose check, limit or
+ *   quota fails). rte_acl_classify() runs once per burst and segment, when
+ *   the first packet reaches the segment, and answers per packet "the
+ *   first entry of the segment whose boxes hold the packet". A segment's
+ *   boxes are split by the fields they use into a few contexts (rte_acl
+ *   builds mixed rule shapes slowly); tiny segments are not classified,
+ *   their entries' boxes are tested on the key one by one.
  * - The candidate entry then runs exactly: matches the boxes do not encode
  *   exactly are checked, counters counted, limits and quotas evaluated, and
  *   its verdict taken; when the rule does not match after all or does not
- *   end the chain, the search resumes after it with the next category.
+ *   end the chain, the search resumes after it (same segment: its entries
+ *   from there are tested in turn; else the next segment's answer).
  * - Rules whose statements cls does not run itself (mark/payload set, fwd,
  *   dup, reject, log, maps in statements) hand the packet to
  *   interp_run_from() at that rule; so do jumps into chains containing such
- *   rules, at the base-chain rule that jumps.
- *
+ *   rules, at the base-chain rule that jumps. (The mark is therefore always
+ *   0 while cls decides, and `meta mark` matches are constants there.)
+ * - Matches on the input port (iif, iifname), nfproto, iiftype are
+ *   constants per port: a chain that reads iif/iifname is compiled per port.
+
  * Contract
  * - Build/free on the control thread. cls_build() only reads the
  *   fp_ruleset; the cls keeps a pointer to it and to its IR: both must
@@ -50,10 +58,14 @@
  *   raises it to 512 bits (rte_vect_set_max_simd_bitwidth()) when the CPU
  *   has AVX512F/VL/CD/BW, unless the user fixed it with
  *   --force-max-simd-bitwidth. cls_alg_name() says what was chosen.
+ * - Memory: rte_acl's build memory is not bounded by rte_acl; each build
+ *   runs under opts->build_mem_mb (cls_acl.c: the process's address-space
+ *   limit is lowered for its duration). A segment that rte_acl cannot
+ *   build is cut smaller, then, failing that, has its entries tested one
+ *   by one: slower, still exact.
  * - Errors: cls_build() returns 0 or -errno (-ENOMEM, -EINVAL) with a
- *   message in opts->err; a failed build leaves nothing allocated. A
- *   program whose ACL cannot be built (memory) is still correct: it runs
- *   the interpreter for that base chain. cls_run_burst() never fails.
+ *   message in opts->err; a failed build leaves nothing allocated.
+ *   cls_run_burst() never fails.
  */
 
 #include <stdbool.h>

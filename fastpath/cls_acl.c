@@ -11,9 +11,9 @@
  *   out and the entries that used them check their matches at run time;
  * - a chunk seen both as a range and as a bitmask keeps one field when every
  *   range on it is an aligned power-of-two block (then a bitmask);
- * - one category per position the program can continue at, 16 per
- *   context: context g holds the entries at or after its first position;
- *   an entry's category mask is the positions at or before it.
+ * - segments (cls_int.h): cut at the positions the program continues at,
+ *   at most CLS_MAX_SEGS classified ones; one category per context;
+ * - partitions and build levels: below.
  * Priorities: entry i is RTE_ACL_MAX_PRIORITY - i (first wins), userdata
  * i + 1 (0: no candidate).
  */
@@ -1022,6 +1022,41 @@ cl_segments(struct cc *c, struct cls *cls, struct cls_prog *p,
 	return 0;
 }
 
+/* The op that runs item it (interp_rule()'s cases). */
+static void
+cl_op(const struct ir_item *it, uint32_t slot, struct cls_op *op)
+{
+	const struct ir_stmt *st = &it->stmt;
+
+	op->slot = slot;
+	op->match = NULL;
+	if (it->kind == IR_ITEM_MATCH) {
+		op->kind = CLS_OP_MATCH;
+		op->match = &it->match;
+		return;
+	}
+	switch (st->kind) {
+	case IR_STMT_COUNTER:
+		op->kind = CLS_OP_COUNTER;
+		break;
+	case IR_STMT_LIMIT:
+		op->kind = CLS_OP_LIMIT;
+		break;
+	case IR_STMT_QUOTA:
+		op->kind = CLS_OP_QUOTA;
+		break;
+	case IR_STMT_OBJREF:
+		op->kind = st->objref.type == IR_OBJ_COUNTER ? CLS_OP_COUNTER :
+			   st->objref.type == IR_OBJ_QUOTA ? CLS_OP_QUOTA :
+			   st->objref.type == IR_OBJ_LIMIT ? CLS_OP_LIMIT :
+			   CLS_OP_STOP;
+		break;
+	default:
+		op->kind = CLS_OP_STOP;	/* not compiled: cannot happen */
+		break;
+	}
+}
+
 /* Every entry's boxes in the key's terms (cls_run.c tests them when it
  * checks a segment's entries in turn). */
 static int
@@ -1174,6 +1209,17 @@ cc_acl_build(struct cc *c, struct cls_prog *p)
 		}
 		e->run = run;
 		e->n_run = n;
+		if (n > 0) {
+			struct cls_op *ops = cls_zalloc(cls, n, sizeof(*ops));
+
+			if (ops == NULL) {
+				rc = -ENOMEM;
+				goto out;
+			}
+			for (uint16_t k = 0; k < n; k++)
+				cl_op(&r->items[run[k]], x->e.fr->slot[run[k]], &ops[k]);
+			e->ops = ops;
+		}
 	}
 
 	rc = cl_rboxes(c, L, cls, p, ents);

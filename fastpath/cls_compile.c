@@ -136,6 +136,7 @@ cc_add(struct cc *c, uint8_t kind, const struct fp_chain *ch, uint32_t ri,
 	x->e.chain = ch;
 	x->e.rule_idx = ri;
 	x->e.fr = ri < ch->ir->nrules ? &ch->rules[ri] : NULL;
+	x->e.chain_ir = ch->ir;
 	x->e.fail = CLS_NO_LABEL;
 	x->e.elem_next = CLS_NO_LABEL;
 	x->e.act.kind = CLS_ACT_GOTO;

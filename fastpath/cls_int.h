@@ -14,9 +14,9 @@
  *
  * A program (struct cls_prog) is a flat list of entries. Running a base
  * chain is: pos = 0; loop { e = first entry >= pos whose boxes hold the
- * packet (rte_acl); none -> the chain's policy; run e exactly: its items
- * fail -> pos = e->fail; else its action: accept/drop/policy end the chain,
- * goto(p) -> pos = p }. Entries:
+ * packet (rte_acl, segments); none -> the chain's policy; run e exactly:
+ * its items fail -> pos = e->fail; else its action: accept/drop/policy end
+ * the chain, goto(p) -> pos = p }. Entries:
  * - RULE: a rule (or a jump/goto rule: its action is "goto the inlined
  *   block that follows"); VMAP: a rule whose verdict map is looked up at
  *   run time; SYNTH: the end of an inlined goto block or of a vmap element's
@@ -95,22 +95,41 @@ enum cls_entry_kind {
 	CLS_E_HANDOFF,
 };
 
+/* What running an entry does, item by item (its rule's items that the
+ * boxes do not settle), without going back to the IR for statements. */
+enum cls_op_kind {
+	CLS_OP_MATCH = 0,	/* cls_match(match) */
+	CLS_OP_COUNTER,		/* count on slot */
+	CLS_OP_LIMIT,		/* fp_limit_eval(slot) */
+	CLS_OP_QUOTA,		/* fp_quota_eval(slot) */
+	CLS_OP_STOP,		/* the rule stops (interp: an unknown object) */
+};
+
+struct cls_op {
+	uint8_t kind;		/* enum cls_op_kind */
+	uint32_t slot;
+	const struct ir_match *match;
+};
+
+/* Hot fields first: the first cache line is what a packet reads. */
 struct cls_entry {
 	uint8_t kind;			/* enum cls_entry_kind */
 	uint8_t vm_check;		/* vmap element: verify the element */
 	uint16_t n_run;			/* items to run, in order */
-	uint16_t n_prefix;		/* leading matches of the rule */
 	uint32_t rule_idx;		/* in chain */
 	struct cls_act act;		/* RULE, SYNTH */
 	uint32_t fail;			/* position when an item stops the rule */
 	uint32_t elem_next;		/* vm_check failed: position */
+	const struct cls_op *ops;	/* [n_run] */
+	const struct ir_chain *chain_ir;	/* chain->ir */
+	const struct ir_lookup *vm_lookup;	/* VMAP, vm_check */
 	uint32_t vm_elem;		/* vm_check: element index */
-	const uint16_t *run;		/* [n_run] item indices */
+	uint16_t n_prefix;		/* leading matches of the rule */
 	uint32_t box_off;		/* its boxes in the program's box list */
 	uint32_t n_box;
+	const uint16_t *run;		/* [n_run] item indices */
 	const struct fp_chain *chain;
 	const struct fp_rule *fr;
-	const struct ir_lookup *vm_lookup;	/* VMAP, vm_check */
 	const struct cls_act *vm_act;	/* VMAP: per element */
 };
 

@@ -325,53 +325,31 @@ cls_now(struct cls_walk *w)
 static bool
 cls_exec(struct cls_walk *w, const struct cls_entry *e)
 {
-	const struct ir_rule *r = e->fr->ir;
 	const struct fp_ruleset *rs = w->rs;
 
 	for (unsigned int k = 0; k < e->n_run; k++) {
-		uint32_t i = e->run[k];
-		const struct ir_item *it = &r->items[i];
-		const struct ir_stmt *st = &it->stmt;
-		uint32_t slot = e->fr->slot[i];
+		const struct cls_op *op = &e->ops[k];
 
-		if (it->kind == IR_ITEM_MATCH) {
-			if (!cls_match(&w->pkt, &it->match))
-				return false;
-			continue;
-		}
-		switch (st->kind) {
-		case IR_STMT_COUNTER:
-			fp_counters_add(&rs->counters, w->lcore, slot, w->skb_len);
-			break;
-		case IR_STMT_LIMIT:
-			if (!fp_limit_eval(&rs->limits[slot], cls_now(w), w->skb_len))
+		switch (op->kind) {
+		case CLS_OP_MATCH:
+			if (!cls_match(&w->pkt, op->match))
 				return false;
 			break;
-		case IR_STMT_QUOTA:
-			if (!fp_quota_eval(&rs->quotas[slot], w->skb_len))
+		case CLS_OP_COUNTER:
+			fp_counters_add(&rs->counters, w->lcore, op->slot,
+					w->skb_len);
+			break;
+		case CLS_OP_LIMIT:
+			if (!fp_limit_eval(&rs->limits[op->slot], cls_now(w),
+					   w->skb_len))
 				return false;
 			break;
-		case IR_STMT_OBJREF:
-			switch (st->objref.type) {
-			case IR_OBJ_COUNTER:
-				fp_counters_add(&rs->counters, w->lcore, slot,
-						w->skb_len);
-				break;
-			case IR_OBJ_QUOTA:
-				if (!fp_quota_eval(&rs->quotas[slot], w->skb_len))
-					return false;
-				break;
-			case IR_OBJ_LIMIT:
-				if (!fp_limit_eval(&rs->limits[slot], cls_now(w),
-						   w->skb_len))
-					return false;
-				break;
-			default:
+		case CLS_OP_QUOTA:
+			if (!fp_quota_eval(&rs->quotas[op->slot], w->skb_len))
 				return false;
-			}
 			break;
 		default:
-			return false;	/* not compiled: cannot happen */
+			return false;
 		}
 	}
 	return true;
@@ -590,11 +568,11 @@ cls_walk_chain(struct cls_walk *w, const struct cls_prog *p, uint32_t h,
 		}
 		switch (act.kind) {
 		case CLS_ACT_ACCEPT:
-			cls_decided(res, h, e->chain->ir, e->rule_idx,
+			cls_decided(res, h, e->chain_ir, e->rule_idx,
 				    INTERP_R_RULE);
 			return CLS_OUT_ACCEPT;
 		case CLS_ACT_DROP:
-			cls_decided(res, h, e->chain->ir, e->rule_idx,
+			cls_decided(res, h, e->chain_ir, e->rule_idx,
 				    INTERP_R_RULE);
 			return CLS_OUT_DROP;
 		case CLS_ACT_POLICY: {
