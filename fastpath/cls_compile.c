@@ -146,6 +146,19 @@ cc_add(struct cc *c, uint8_t kind, const struct fp_chain *ch, uint32_t ri,
 	return c->n_ents++;
 }
 
+/* Drop the entries from n0 on (a block or vmap that did not compile). */
+static void
+cc_truncate(struct cc *c, uint32_t n0, uint64_t rules0)
+{
+	for (uint32_t i = n0; i < c->n_ents; i++) {
+		free(c->ents[i].vm_act);
+		c->ents[i].vm_act = NULL;
+	}
+	if (n0 < c->n_ents)
+		c->n_ents = n0;
+	c->acl_rules = rules0;
+}
+
 static inline struct cls_act
 cc_goto(uint32_t label)
 {
@@ -346,10 +359,8 @@ cc_block(struct cc *c, uint32_t x, const struct fp_chain *ch, uint32_t ri,
 	}
 	if (rc == 0)
 		rc = c->err;
-	if (rc) {
-		c->n_ents = n0;
-		c->acl_rules = rules0;
-	}
+	if (rc)
+		cc_truncate(c, n0, rules0);
 	return rc;
 }
 
@@ -523,8 +534,7 @@ cc_rule(struct cc *c, const struct fp_chain *ch, uint32_t ri,
 						free(el);
 						return 0;
 					}
-					c->n_ents = n0;
-					c->acl_rules = rules0;
+					cc_truncate(c, n0, rules0);
 				}
 			}
 			free(el);
@@ -593,8 +603,7 @@ cc_rule(struct cc *c, const struct fp_chain *ch, uint32_t ri,
 				      false, depth);
 		}
 		if (rc) {
-			c->n_ents = n0;
-			c->acl_rules = rules0;
+			cc_truncate(c, n0, rules0);
 			if (rc == CC_FAILED)
 				return cc_handoff(c, ch, ri, pf.p, depth);
 			return rc;
@@ -605,8 +614,7 @@ cc_rule(struct cc *c, const struct fp_chain *ch, uint32_t ri,
 		c->ents[x].e.act = cc_goto(l_next);
 		break;
 	default:
-		c->n_ents = n0;
-		c->acl_rules = rules0;
+		cc_truncate(c, n0, rules0);
 		return cc_handoff(c, ch, ri, pf.p, depth);
 	}
 	cc_label_here(c, l_next);

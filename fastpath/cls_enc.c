@@ -297,7 +297,8 @@ cc_emit(struct cc *c, const struct cc_bb *bb)
 	}
 	if (cc_need(c, n, 1))
 		return;
-	memcpy(&c->atoms[c->n_atoms], t, n * sizeof(t[0]));
+	if (n > 0)
+		memcpy(&c->atoms[c->n_atoms], t, n * sizeof(t[0]));
 	c->boxes[c->n_boxes].off = c->n_atoms;
 	c->boxes[c->n_boxes].n = n;
 	c->n_atoms += n;
@@ -390,12 +391,14 @@ cc_keep(struct cc *c, uint32_t b0, uint32_t a0, struct cc_dnf d)
 	for (uint32_t i = 0; i < d.n; i++) {
 		struct cc_box x = c->boxes[d.off + i];
 
-		memcpy(&ta[na], &c->atoms[x.off], x.n * sizeof(*ta));
+		if (x.n > 0)
+			memcpy(&ta[na], &c->atoms[x.off], x.n * sizeof(*ta));
 		tb[i].off = a0 + na;
 		tb[i].n = x.n;
 		na += x.n;
 	}
-	memcpy(&c->atoms[a0], ta, na * sizeof(*ta));
+	if (na > 0)
+		memcpy(&c->atoms[a0], ta, na * sizeof(*ta));
 	memcpy(&c->boxes[b0], tb, d.n * sizeof(*tb));
 	out.n = d.n;
 done:

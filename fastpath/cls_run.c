@@ -608,6 +608,14 @@ cls_run_chunk(const struct cls *c, unsigned int lcore, uint16_t in_port,
 	}
 	w.c = c;
 	w.rs = rs;
+	w.hr = NULL;
+	w.i = 0;
+	w.p_done = 0;
+	w.p_keyed = false;
+	w.pkt.m = NULL;
+	w.pkt.v = NULL;
+	w.skb_len = 0;
+	w.have_now = false;
 	w.lcore = lcore;
 	w.in_port = in_port;
 	w.pkt.mark = 0;
