@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * dpdk-nft-fwd: options, EAL, ports, workers; the main lcore then does
- * control work only (stats, idle exit, signals) until told to stop.
+ * control work only (stats, idle exit, signals, ruleset reloads) until told
+ * to stop.
  */
 
 #include <errno.h>
@@ -35,11 +36,22 @@ RTE_LOG_REGISTER_SUFFIX(main_logtype, main, INFO);
 #define MAIN_TICK_US 10000
 
 static volatile sig_atomic_t main_signal;
+/* SIGHUP: set here, acted on (and cleared) by the control loop, because a
+ * reload runs nft, allocates and waits for an RCU grace period: nothing a
+ * signal handler may do. */
+static volatile sig_atomic_t main_reload;
 
 static void
 main_on_signal(int sig)
 {
 	main_signal = sig;
+}
+
+static void
+main_on_sighup(int sig)
+{
+	(void)sig;
+	main_reload = 1;
 }
 
 static void
@@ -165,6 +177,12 @@ main_control_loop(const struct cfg *c, uint64_t start_tsc)
 		} else {
 			rte_delay_us_sleep(MAIN_TICK_US);
 		}
+		if (main_reload != 0) {
+			/* Cleared first: a SIGHUP that arrives during the
+			 * reload asks for one more. */
+			main_reload = 0;
+			ruleset_reload();
+		}
 		now = rte_rdtsc();
 		if (main_signal != 0) {
 			MAIN_LOG(INFO, "signal %d (%s): stopping", (int)main_signal,
@@ -260,6 +278,8 @@ main(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = main_on_sighup;
+	sigaction(SIGHUP, &sa, NULL);
 
 	ret = rte_eal_init(eal_argc, argv);
 	if (ret < 0) {

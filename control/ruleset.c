@@ -227,10 +227,11 @@ ruleset_compile(const struct ir_ruleset *ir, struct fp_ruleset **out)
 /*
  * Make `ir` the active ruleset: compile, publish, wait out the readers of
  * the old one, carry its counters over, free it.  On failure nothing
- * changes and ir is freed.
+ * changes and ir is freed.  `cause` ends the generation's log line (what
+ * made it: start, SIGHUP, a mirrored change).
  */
 static int
-ruleset_install(struct ir_ruleset *ir)
+ruleset_install(struct ir_ruleset *ir, const char *cause)
 {
 	struct fp_ruleset *fp, *old;
 	struct ofl_plan *plan;
@@ -267,10 +268,10 @@ ruleset_install(struct ir_ruleset *ir)
 	/* The wall clock lets a test or an operator line this up with the
 	 * `nft` command that caused it. */
 	clock_gettime(CLOCK_REALTIME, &now);
-	RS_LOG(INFO, "generation %u active (kernel generation %u) at %lld.%06ld, compiled and swapped in %.2f ms, %u state slot(s) carried over",
+	RS_LOG(INFO, "generation %u active (kernel generation %u) at %lld.%06ld, compiled and swapped in %.2f ms, %u state slot(s) carried over: %s",
 		rs.generation, ir->generation, (long long)now.tv_sec,
 		now.tv_nsec / 1000, (double)(rte_rdtsc() - t0) * 1e3 / rte_get_tsc_hz(),
-		carried);
+		carried, cause);
 	return 0;
 }
 
@@ -294,7 +295,61 @@ ruleset_start(const struct cfg *c)
 		return -EINVAL;
 	}
 	ruleset_summary(stderr, ir, ruleset_source(c));
-	return ruleset_install(ir);
+	return ruleset_install(ir, c->ruleset_path != NULL ?
+		"loaded at start" : "mirrored at start");
+}
+
+int
+ruleset_reload(void)
+{
+	const struct cfg *c = rs.cfg;
+	const char *names[FWD_MAX_PORTS];
+	struct ir_ruleset *ir = NULL;
+	struct nftr_diag d;
+	unsigned int n;
+	int ret;
+
+	if (c == NULL || ruleset_source(c) == NULL) {
+		RS_LOG(NOTICE, "SIGHUP: no ruleset to reload (neither -f nor --mirror)");
+		return 0;
+	}
+	if (c->mirror_table != NULL) {
+		/* The mirror follows every commit already; SIGHUP forces the
+		 * full dump a lost event would otherwise need. */
+		nftr_diag_init(&d);
+		ret = nftr_mirror_resync(rs.mirror, &ir, &d);
+		if (ret < 0)
+			RS_LOG(ERR, "SIGHUP: mirror of %s: dump refused, generation %u stays active: %s",
+				c->mirror_table, rs.generation,
+				d.msg != NULL ? d.msg : strerror(-ret));
+		nftr_diag_free(&d);
+		if (ret == 0)
+			RS_LOG(INFO, "SIGHUP: mirror of %s re-read: no change, generation %u stays active",
+				c->mirror_table, rs.generation);
+		if (ret <= 0)
+			return ret;
+		ret = ruleset_install(ir, "mirror re-read on SIGHUP");
+		if (ret < 0) {
+			RS_LOG(ERR, "SIGHUP: mirror of %s: new ruleset does not compile, generation %u stays active",
+				c->mirror_table, rs.generation);
+			return ret;
+		}
+		return 1;
+	}
+	/* -f: the file again, through nft in a fresh namespace, exactly as
+	 * at start; its errors are printed verbatim by ruleset_read(). */
+	n = ruleset_port_names(c, names);
+	ret = ruleset_read(c, names, n, &ir);
+	if (ret == 0) {
+		ruleset_summary(stderr, ir, c->ruleset_path);
+		ret = ruleset_install(ir, "reloaded on SIGHUP");
+	}
+	if (ret < 0) {
+		RS_LOG(ERR, "SIGHUP: reload of %s refused, generation %u stays active",
+			c->ruleset_path, rs.generation);
+		return ret;
+	}
+	return 1;
 }
 
 int
@@ -318,7 +373,7 @@ ruleset_mirror_process(void)
 		RS_LOG(ERR, "mirror of %s: update refused, generation %u stays active: %s",
 			rs.cfg->mirror_table, rs.generation,
 			d.msg != NULL ? d.msg : strerror(-ret));
-	} else if (ret > 0 && ruleset_install(ir) < 0) {
+	} else if (ret > 0 && ruleset_install(ir, "mirrored kernel change") < 0) {
 		RS_LOG(ERR, "mirror of %s: new ruleset does not compile, generation %u stays active",
 			rs.cfg->mirror_table, rs.generation);
 	}

@@ -33,6 +33,16 @@ int ruleset_check(const struct cfg *c);
  */
 int ruleset_start(const struct cfg *c);
 
+/*
+ * SIGHUP: read the ruleset again (-f: the file, through nft, as at start;
+ * --mirror: a fresh dump of the table), compile it and swap it in.  A file
+ * that does not load or compile changes nothing: the error is printed
+ * naming the file and the running generation stays.  Without a ruleset
+ * it only logs.  Returns 1 when a new generation is active, 0 when nothing
+ * changed, -errno when the reload was refused.  Never fatal.
+ */
+int ruleset_reload(void);
+
 /* Mirror: the fd to poll for events, -1 without --mirror. */
 int ruleset_mirror_fd(void);
 
