@@ -933,15 +933,21 @@ ir_rule_str(const struct ir_ruleset *rs, const struct ir_table *t,
 	return b.p;
 }
 
+/*
+ * As nft lists it: the netdev family's one named priority is filter (0),
+ * and nft names a priority after it only within 10 of it.
+ */
 static void
 ir_print_priority(struct ir_printer *p, int32_t prio)
 {
 	if (prio == 0)
 		ir_sbuf_printf(p->b, "filter");
-	else if (prio > 0)
+	else if (prio > 0 && prio <= 10)
 		ir_sbuf_printf(p->b, "filter + %d", prio);
+	else if (prio < 0 && prio >= -10)
+		ir_sbuf_printf(p->b, "filter - %d", -prio);
 	else
-		ir_sbuf_printf(p->b, "filter - %lld", -(long long)prio);
+		ir_sbuf_printf(p->b, "%d", prio);
 }
 
 static void
