@@ -104,26 +104,37 @@ pipeline_burst_cls(const struct fp_ruleset *rs, struct fwd_lcore *lc,
 			k = chunk;
 			continue;
 		}
-		/* marked packets resume from their mark; the others go
-		 * through the classifier together, in their order */
+		/*
+		 * Marked packets resume from their mark; the runs of other
+		 * packets between them go through the classifier. Both in
+		 * arrival order: stateful rules (quota, limit) see packets as
+		 * the kernel does, and frames leave in the order they came.
+		 */
 		k = 0;
-		for (i = 0; i < chunk; i++) {
-			struct rte_mbuf *m = pkts[off + i];
+		for (i = 0; i <= chunk; i++) {
+			struct rte_mbuf *m = i < chunk ? pkts[off + i] : NULL;
+			uint16_t j;
 
-			if ((m->ol_flags & RTE_MBUF_F_RX_FDIR_ID) &&
-			    pipeline_resume(rs, lc, in_port, m, &views[off + i],
-					    &res[0])) {
+			if (m != NULL && !(m->ol_flags & RTE_MBUF_F_RX_FDIR_ID)) {
+				sub[k] = m;
+				subv[k++] = views[off + i];
+				continue;
+			}
+			if (k > 0) {
+				cls_run_burst(rs->cls, lc->worker_idx, in_port, sub,
+					      subv, k, res);
+				for (j = 0; j < k; j++)
+					pipeline_act(lc, in_port, sub[j], &res[j]);
+				k = 0;
+			}
+			if (m == NULL)
+				break;
+			if (pipeline_resume(rs, lc, in_port, m, &views[off + i], &res[0])) {
 				pipeline_act(lc, in_port, m, &res[0]);
 				continue;
 			}
 			sub[k] = m;
 			subv[k++] = views[off + i];
-		}
-		if (k > 0) {
-			cls_run_burst(rs->cls, lc->worker_idx, in_port, sub, subv,
-				      k, res);
-			for (i = 0; i < k; i++)
-				pipeline_act(lc, in_port, sub[i], &res[i]);
 		}
 		k = chunk;
 	}
