@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
@@ -127,3 +128,122 @@ def read_pcap(path):
 def read_stats(path):
     with open(path) as f:
         return json.load(f)
+
+
+class LogWatch:
+    """Collect a running process's output lines (a thread per stream) so
+    that a test can wait for a log line while it keeps doing other work."""
+
+    def __init__(self, proc):
+        import threading
+        self.lines = []
+        self.out = []
+        self._cv = threading.Condition()
+        self._threads = [
+            threading.Thread(target=self._pump, args=(proc.stderr, self.lines), daemon=True),
+            threading.Thread(target=self._pump, args=(proc.stdout, self.out), daemon=True)]
+        for t in self._threads:
+            t.start()
+
+    def _pump(self, stream, into):
+        for line in stream:
+            with self._cv:
+                into.append(line.rstrip("\n"))
+                self._cv.notify_all()
+        with self._cv:
+            into.append(None)   # end of stream
+            self._cv.notify_all()
+
+    def find(self, pattern, start=0):
+        """Index of the first stderr line from `start` matching the regex
+        `pattern`, or -1."""
+        import re
+        rx = re.compile(pattern)
+        with self._cv:
+            for i in range(start, len(self.lines)):
+                if self.lines[i] is not None and rx.search(self.lines[i]):
+                    return i
+        return -1
+
+    def wait(self, pattern, start=0, timeout=30.0):
+        """Block until a stderr line matches; its index, or -1 on timeout
+        or end of stream."""
+        deadline = time.monotonic() + timeout
+        while True:
+            i = self.find(pattern, start)
+            if i >= 0:
+                return i
+            with self._cv:
+                if self.lines and self.lines[-1] is None:
+                    return -1
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return -1
+                self._cv.wait(min(left, 0.05))
+
+    def join(self, timeout=10.0):
+        for t in self._threads:
+            t.join(timeout)
+
+    def text(self, which="err"):
+        src = self.lines if which == "err" else self.out
+        return "\n".join(l for l in src if l is not None)
+
+
+class PcapStream:
+    """A named pipe that a net_pcap port reads as its rx_pcap: the test
+    writes frames while the forwarder runs, at the test's pace, without
+    loss (a full pipe blocks the writer).  The PMD reads it with blocking
+    reads, so the worker waits in rx_burst when the pipe is empty."""
+
+    HDR = 16
+
+    def __init__(self, path, pipe_size=None):
+        self.path = path
+        self.fd = -1
+        self.pipe_size = 0
+        os.mkfifo(path)
+        self._want_size = pipe_size
+
+    def open(self, proc, timeout=30.0):
+        """Open for writing once the forwarder opened it for reading (its
+        port probe); False if the process died or the timeout passed."""
+        import errno
+        import fcntl
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self.fd = os.open(self.path, os.O_WRONLY | os.O_NONBLOCK)
+                break
+            except OSError as e:
+                if e.errno != errno.ENXIO:
+                    raise
+            if proc.poll() is not None or time.monotonic() > deadline:
+                return False
+            time.sleep(0.01)
+        fl = fcntl.fcntl(self.fd, fcntl.F_GETFL)
+        fcntl.fcntl(self.fd, fcntl.F_SETFL, fl & ~os.O_NONBLOCK)
+        if self._want_size:
+            fcntl.fcntl(self.fd, 1031, self._want_size)     # F_SETPIPE_SZ
+        self.pipe_size = fcntl.fcntl(self.fd, 1032)         # F_GETPIPE_SZ
+        self.write_raw(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        return True
+
+    def write_raw(self, data):
+        view = memoryview(data)
+        while view:
+            n = os.write(self.fd, view)
+            view = view[n:]
+
+    @staticmethod
+    def record(frame, ts=0):
+        return struct.pack("<IIII", 1700000000 + ts // 1000000, ts % 1000000,
+                           len(frame), len(frame)) + frame
+
+    def write_frames(self, frames):
+        self.write_raw(b"".join(self.record(f) for f in frames))
+
+    def close(self):
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
