@@ -13,7 +13,6 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,31 +30,8 @@
 #include "fastpath/fp_ruleset.h"
 #include "fastpath/interp.h"
 #include "fastpath/pkt_view.h"
-
-/* ---- checks --------------------------------------------------------------- */
-
-static unsigned int n_pass, n_fail, n_skip;
-
-#define CHECK(cond, ...) check_((cond), __FILE__, __LINE__, #cond, __VA_ARGS__)
-
-static bool __rte_format_printf(5, 6)
-check_(bool ok, const char *file, int line, const char *expr,
-       const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ok) {
-		n_pass++;
-		return true;
-	}
-	n_fail++;
-	fprintf(stderr, "FAIL %s:%d: %s: ", file, line, expr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return false;
-}
+#include "tests/lib/irb.h"
+#include "tests/lib/tcheck.h"
 
 /* ---- fake clock ----------------------------------------------------------- */
 
@@ -68,184 +44,20 @@ fake_clock(void *arg)
 	return fake_now;
 }
 
-/* ---- IR builder ------------------------------------------------------------ */
+/* ---- IR builder (tests/lib/irb) -------------------------------------------- */
 
 enum { DEV_ETH0, DEV_ETH1, DEV_ETH2, DEV_ETH3, DEV_GHOST, N_DEVS };
 static const char *const dev_names[N_DEVS] = {
 	"eth0", "eth1", "eth2", "eth3", "ghost",
 };
 
+/* the ruleset being built, or the one a test loaded from nft text */
 static struct ir_ruleset *B;
-static uint64_t next_handle;
 
-static const uint8_t *
-bytes(const void *p, size_t n)
-{
-	return ir_memdup(B, p, n);
-}
-
-static struct ir_ruleset *
+static void
 b_new(void)
 {
-	const char **d;
-
-	B = ir_ruleset_new();
-	if (B == NULL)
-		abort();
-	d = ir_calloc(B, N_DEVS, sizeof(*d));
-	for (unsigned int i = 0; i < N_DEVS; i++)
-		d[i] = ir_strdup(B, dev_names[i]);
-	B->devices = d;
-	B->ndevices = N_DEVS;
-	B->tables = ir_calloc(B, 4, sizeof(struct ir_table));
-	next_handle = 0;
-	return B;
-}
-
-static struct ir_table *
-b_table(const char *name)
-{
-	struct ir_table *t = (struct ir_table *)&B->tables[B->ntables++];
-
-	t->name = ir_strdup(B, name);
-	t->handle = B->ntables;
-	t->chains = ir_calloc(B, 24, sizeof(struct ir_chain));
-	t->sets = ir_calloc(B, 8, sizeof(struct ir_set));
-	t->objects = ir_calloc(B, 8, sizeof(struct ir_object));
-	return t;
-}
-
-static struct ir_chain *
-b_chain(struct ir_table *t, const char *name)
-{
-	struct ir_chain *c = (struct ir_chain *)&t->chains[t->nchains++];
-
-	c->name = ir_strdup(B, name);
-	c->handle = ++next_handle;
-	c->rules = ir_calloc(B, 16, sizeof(struct ir_rule));
-	return c;
-}
-
-static struct ir_chain *
-b_base(struct ir_table *t, const char *name, int32_t prio,
-       enum ir_policy policy, const char *dev)
-{
-	struct ir_chain *c = b_chain(t, name);
-	const char **d = ir_calloc(B, 1, sizeof(*d));
-
-	d[0] = ir_strdup(B, dev);
-	c->flags = IR_CHAIN_F_BASE;
-	c->priority = prio;
-	c->policy = policy;
-	c->devices = d;
-	c->ndevices = 1;
-	return c;
-}
-
-static struct ir_rule *
-b_rule(struct ir_chain *c)
-{
-	struct ir_rule *r = (struct ir_rule *)&c->rules[c->nrules++];
-
-	r->handle = ++next_handle;
-	r->items = ir_calloc(B, 12, sizeof(struct ir_item));
-	return r;
-}
-
-static struct ir_item *
-b_item(struct ir_rule *r, enum ir_item_kind kind)
-{
-	struct ir_item *it = (struct ir_item *)&r->items[r->nitems++];
-
-	it->kind = kind;
-	return it;
-}
-
-static struct ir_operand
-op_pl(enum ir_payload_base base, uint16_t off, uint8_t len)
-{
-	struct ir_operand o = { 0 };
-
-	o.field.kind = IR_FIELD_PAYLOAD;
-	o.field.base = base;
-	o.field.offset = off;
-	o.field.len = len;
-	o.order = IR_BO_NET;
-	return o;
-}
-
-static struct ir_operand
-op_meta(enum ir_meta_key k)
-{
-	struct ir_operand o = { 0 };
-
-	o.field.kind = IR_FIELD_META;
-	o.field.meta = k;
-	o.field.len = ir_meta_key_info(k)->len;
-	o.order = ir_meta_key_info(k)->order;
-	return o;
-}
-
-static void
-b_cmp(struct ir_rule *r, struct ir_operand op, enum ir_cmp_op cop,
-      const void *val, uint8_t len)
-{
-	struct ir_match *m = &b_item(r, IR_ITEM_MATCH)->match;
-
-	m->kind = IR_MATCH_CMP;
-	m->op = cop;
-	m->len = len;
-	m->arg = op;
-	m->value = bytes(val, len);
-}
-
-static void
-b_range(struct ir_rule *r, struct ir_operand op, const void *lo,
-	const void *hi, uint8_t len, bool invert)
-{
-	struct ir_match *m = &b_item(r, IR_ITEM_MATCH)->match;
-
-	m->kind = IR_MATCH_RANGE;
-	m->len = len;
-	m->arg = op;
-	m->lo = bytes(lo, len);
-	m->hi = bytes(hi, len);
-	m->invert = invert;
-}
-
-static struct ir_lookup
-lk(const struct ir_set *s, unsigned int n, const struct ir_operand *ops)
-{
-	struct ir_lookup l = { .set = s, .nfields = (uint8_t)n };
-
-	l.fields = ir_memdup(B, ops, n * sizeof(*ops));
-	return l;
-}
-
-static void
-b_lookup(struct ir_rule *r, struct ir_lookup l, bool invert)
-{
-	struct ir_match *m = &b_item(r, IR_ITEM_MATCH)->match;
-
-	m->kind = IR_MATCH_LOOKUP;
-	m->lookup = l;
-	m->invert = invert;
-}
-
-/* meta l4proto == p (the dependency nft puts before th matches) */
-static void
-b_l4(struct ir_rule *r, uint8_t p)
-{
-	b_cmp(r, op_meta(IR_META_L4PROTO), IR_CMP_EQ, &p, 1);
-}
-
-/* meta protocol == ip */
-static void
-b_ip(struct ir_rule *r)
-{
-	static const uint8_t ip[2] = { 0x08, 0x00 };
-
-	b_cmp(r, op_meta(IR_META_PROTOCOL), IR_CMP_EQ, ip, 2);
+	B = irb_new(dev_names, N_DEVS, NULL);
 }
 
 /* tcp/udp dport == p */
@@ -254,59 +66,8 @@ b_dport(struct ir_rule *r, uint8_t l4, uint16_t p)
 {
 	uint8_t v[2] = { (uint8_t)(p >> 8), (uint8_t)p };
 
-	b_l4(r, l4);
-	b_cmp(r, op_pl(IR_BASE_TRANSPORT, 2, 2), IR_CMP_EQ, v, 2);
-}
-
-static struct ir_stmt *
-b_stmt(struct ir_rule *r, enum ir_stmt_kind k)
-{
-	struct ir_stmt *s = &b_item(r, IR_ITEM_STMT)->stmt;
-
-	s->kind = k;
-	return s;
-}
-
-static void
-b_counter(struct ir_rule *r)
-{
-	b_stmt(r, IR_STMT_COUNTER);
-}
-
-static void
-b_verdict(struct ir_rule *r, enum ir_verdict_kind k, const struct ir_chain *to)
-{
-	r->verdict.v.kind = k;
-	r->verdict.v.target = to;
-	r->verdict.v.chain = to ? to->name : NULL;
-}
-
-static void
-b_limit(struct ir_rule *r, uint64_t rate, uint64_t unit, uint32_t burst,
-	enum ir_limit_type type, bool invert)
-{
-	struct ir_stmt *s = b_stmt(r, IR_STMT_LIMIT);
-
-	s->limit = (struct ir_limit){ rate, unit, burst, type, invert };
-}
-
-static void
-b_quota(struct ir_rule *r, uint64_t bytes_, bool invert)
-{
-	struct ir_stmt *s = b_stmt(r, IR_STMT_QUOTA);
-
-	s->quota = (struct ir_quota){ bytes_, 0, invert };
-}
-
-static void
-b_mark_set(struct ir_rule *r, uint32_t mark)
-{
-	struct ir_stmt *s = b_stmt(r, IR_STMT_META_SET);
-
-	s->meta.key = IR_META_MARK;
-	s->meta.value.kind = IR_VALUE_IMM;
-	s->meta.value.len = 4;
-	s->meta.value.data = bytes(&mark, 4);
+	irb_l4(r, l4);
+	irb_cmp(r, irb_payload(IR_BASE_TRANSPORT, 2, 2), IR_CMP_EQ, v, 2);
 }
 
 static void
@@ -314,14 +75,14 @@ b_payload_set(struct ir_rule *r, enum ir_payload_base base, uint16_t off,
 	      uint8_t len, const void *val, enum ir_csum_type ct,
 	      uint16_t csum_off, uint32_t flags)
 {
-	struct ir_stmt *s = b_stmt(r, IR_STMT_PAYLOAD_SET);
+	struct ir_stmt *s = irb_stmt(r, IR_STMT_PAYLOAD_SET);
 
 	s->payload.base = base;
 	s->payload.offset = off;
 	s->payload.len = len;
 	s->payload.value.kind = IR_VALUE_IMM;
 	s->payload.value.len = len;
-	s->payload.value.data = bytes(val, len);
+	s->payload.value.data = irb_bytes(val, len);
 	s->payload.csum_type = ct;
 	s->payload.csum_offset = csum_off;
 	s->payload.csum_flags = flags;
@@ -330,7 +91,7 @@ b_payload_set(struct ir_rule *r, enum ir_payload_base base, uint16_t off,
 static void
 b_dev(struct ir_rule *r, enum ir_stmt_kind k, unsigned int dev)
 {
-	struct ir_stmt *s = b_stmt(r, k);
+	struct ir_stmt *s = irb_stmt(r, k);
 
 	s->dev.dev = B->devices[dev];
 	s->dev.dev_id = dev;
@@ -339,61 +100,10 @@ b_dev(struct ir_rule *r, enum ir_stmt_kind k, unsigned int dev)
 static void
 b_reject(struct ir_rule *r, enum ir_reject_type type, uint8_t code)
 {
-	struct ir_stmt *s = b_stmt(r, IR_STMT_REJECT);
+	struct ir_stmt *s = irb_stmt(r, IR_STMT_REJECT);
 
 	s->reject.type = type;
 	s->reject.code = code;
-}
-
-static struct ir_object *
-b_obj(struct ir_table *t, enum ir_obj_type type, const char *name)
-{
-	struct ir_object *o = (struct ir_object *)&t->objects[t->nobjects++];
-
-	o->type = type;
-	o->name = ir_strdup(B, name);
-	o->handle = ++next_handle;
-	return o;
-}
-
-static void
-b_objref(struct ir_rule *r, const struct ir_object *o)
-{
-	struct ir_stmt *s = b_stmt(r, IR_STMT_OBJREF);
-
-	s->objref.type = o->type;
-	s->objref.name = o->name;
-	s->objref.obj = o;
-}
-
-static struct ir_set *
-b_set(struct ir_table *t, const char *name, uint32_t flags,
-      unsigned int nfields, const uint8_t *flen, uint8_t data_len)
-{
-	struct ir_set *s = (struct ir_set *)&t->sets[t->nsets];
-
-	s->id = t->nsets++;
-	s->name = ir_strdup(B, name);
-	s->flags = flags | (nfields > 1 ? IR_SET_F_CONCAT : 0);
-	s->nfields = (uint8_t)nfields;
-	for (unsigned int i = 0; i < nfields; i++) {
-		s->field_len[i] = flen[i];
-		s->key_len += nfields > 1 ? (flen[i] + 3) & ~3 : flen[i];
-	}
-	s->data_len = data_len;
-	s->elems = ir_calloc(B, 32, sizeof(struct ir_set_elem));
-	return s;
-}
-
-/* Append an element (callers add them in key order). */
-static struct ir_set_elem *
-b_elem(struct ir_set *s, const void *key, const void *key_end)
-{
-	struct ir_set_elem *e = (struct ir_set_elem *)&s->elems[s->nelems++];
-
-	e->key = bytes(key, s->key_len);
-	e->key_end = key_end ? bytes(key_end, s->key_len) : e->key;
-	return e;
 }
 
 /* ---- frames ---------------------------------------------------------------- */
@@ -737,11 +447,11 @@ test_no_chain_and_policy(void)
 	/* table netdev t { chain c { type filter hook ingress device eth0
 	 *   priority 0; policy drop; tcp dport 22 accept } } */
 	b_new();
-	t = b_table("t");
-	c = b_base(t, "c", 0, IR_POLICY_DROP, "eth0");
-	r = b_rule(c);
+	t = irb_table("t");
+	c = irb_base(t, "c", 0, IR_POLICY_DROP, "eth0", 0);
+	r = irb_rule(c);
 	b_dport(r, 6, 22);
-	b_verdict(r, IR_VERDICT_ACCEPT, NULL);
+	irb_verdict(r, IR_VERDICT_ACCEPT, NULL);
 	rs = build();
 	if (rs == NULL)
 		return;
@@ -786,18 +496,18 @@ test_base_chain_order(void)
 	/* late prio 10: tcp dport 22 counter drop; counter
 	 * early prio -10: counter accept (accept ends only this chain) */
 	b_new();
-	t = b_table("t");
-	late = b_base(t, "late", 10, IR_POLICY_ACCEPT, "eth0");
-	r_late_drop = b_rule(late);
+	t = irb_table("t");
+	late = irb_base(t, "late", 10, IR_POLICY_ACCEPT, "eth0", 0);
+	r_late_drop = irb_rule(late);
 	b_dport(r_late_drop, 6, 22);
-	b_counter(r_late_drop);
-	b_verdict(r_late_drop, IR_VERDICT_DROP, NULL);
-	r_late_cnt = b_rule(late);
-	b_counter(r_late_cnt);
-	early = b_base(t, "early", -10, IR_POLICY_ACCEPT, "eth0");
-	r_early = b_rule(early);
-	b_counter(r_early);
-	b_verdict(r_early, IR_VERDICT_ACCEPT, NULL);
+	irb_stmt(r_late_drop, IR_STMT_COUNTER);
+	irb_verdict(r_late_drop, IR_VERDICT_DROP, NULL);
+	r_late_cnt = irb_rule(late);
+	irb_stmt(r_late_cnt, IR_STMT_COUNTER);
+	early = irb_base(t, "early", -10, IR_POLICY_ACCEPT, "eth0", 0);
+	r_early = irb_rule(early);
+	irb_stmt(r_early, IR_STMT_COUNTER);
+	irb_verdict(r_early, IR_VERDICT_ACCEPT, NULL);
 	rs = build();
 	if (rs == NULL)
 		return;
@@ -820,20 +530,20 @@ test_base_chain_order(void)
 	/* equal priority: the chain registered last runs first (g/c, f/b,
 	 * f/a): tests/oracle/test_oracle.py measured it */
 	b_new();
-	t = b_table("f");
-	a = b_base(t, "a", 0, IR_POLICY_ACCEPT, "eth0");
-	ra = b_rule(a);
-	b_counter(ra);
-	b_verdict(ra, IR_VERDICT_DROP, NULL);
-	b = b_base(t, "b", 0, IR_POLICY_ACCEPT, "eth0");
-	rb = b_rule(b);
-	b_counter(rb);
-	b_verdict(rb, IR_VERDICT_ACCEPT, NULL);
-	g = b_table("g");
-	c = b_base(g, "c", 0, IR_POLICY_ACCEPT, "eth0");
-	rc = b_rule(c);
-	b_counter(rc);
-	b_verdict(rc, IR_VERDICT_ACCEPT, NULL);
+	t = irb_table("f");
+	a = irb_base(t, "a", 0, IR_POLICY_ACCEPT, "eth0", 0);
+	ra = irb_rule(a);
+	irb_stmt(ra, IR_STMT_COUNTER);
+	irb_verdict(ra, IR_VERDICT_DROP, NULL);
+	b = irb_base(t, "b", 0, IR_POLICY_ACCEPT, "eth0", 0);
+	rb = irb_rule(b);
+	irb_stmt(rb, IR_STMT_COUNTER);
+	irb_verdict(rb, IR_VERDICT_ACCEPT, NULL);
+	g = irb_table("g");
+	c = irb_base(g, "c", 0, IR_POLICY_ACCEPT, "eth0", 0);
+	rc = irb_rule(c);
+	irb_stmt(rc, IR_STMT_COUNTER);
+	irb_verdict(rc, IR_VERDICT_ACCEPT, NULL);
 	rs = build();
 	if (rs == NULL)
 		return;
@@ -848,15 +558,15 @@ test_base_chain_order(void)
 	finish(rs);
 	/* swapped: f/b drops, so f/a never runs */
 	b_new();
-	t = b_table("f");
-	a = b_base(t, "a", 0, IR_POLICY_ACCEPT, "eth0");
-	ra = b_rule(a);
-	b_counter(ra);
-	b_verdict(ra, IR_VERDICT_ACCEPT, NULL);
-	b = b_base(t, "b", 0, IR_POLICY_ACCEPT, "eth0");
-	rb = b_rule(b);
-	b_counter(rb);
-	b_verdict(rb, IR_VERDICT_DROP, NULL);
+	t = irb_table("f");
+	a = irb_base(t, "a", 0, IR_POLICY_ACCEPT, "eth0", 0);
+	ra = irb_rule(a);
+	irb_stmt(ra, IR_STMT_COUNTER);
+	irb_verdict(ra, IR_VERDICT_ACCEPT, NULL);
+	b = irb_base(t, "b", 0, IR_POLICY_ACCEPT, "eth0", 0);
+	rb = irb_rule(b);
+	irb_stmt(rb, IR_STMT_COUNTER);
+	irb_verdict(rb, IR_VERDICT_DROP, NULL);
 	rs = build();
 	if (rs == NULL)
 		return;
@@ -887,35 +597,35 @@ test_jump_goto_return(void)
 	 * y then ends: goto did not push, so the policy of base applies
 	 */
 	b_new();
-	t = b_table("t");
-	base = b_base(t, "base", 0, IR_POLICY_DROP, "eth0");
-	x = b_chain(t, "x");
-	y = b_chain(t, "y");
-	z = b_chain(t, "z");
-	r = b_rule(base);
-	b_verdict(r, IR_VERDICT_JUMP, x);
-	r = b_rule(base);
-	b_cmp(r, op_meta(IR_META_MARK), IR_CMP_EQ, &one, 4);
+	t = irb_table("t");
+	base = irb_base(t, "base", 0, IR_POLICY_DROP, "eth0", 0);
+	x = irb_chain(t, "x");
+	y = irb_chain(t, "y");
+	z = irb_chain(t, "z");
+	r = irb_rule(base);
+	irb_verdict(r, IR_VERDICT_JUMP, x);
+	r = irb_rule(base);
+	irb_cmp(r, irb_meta(IR_META_MARK), IR_CMP_EQ, &one, 4);
 	b_dport(r, 6, 80);
-	b_verdict(r, IR_VERDICT_GOTO, y);
-	r_after = b_rule(base);
-	b_cmp(r_after, op_meta(IR_META_MARK), IR_CMP_EQ, &one, 4);
-	b_counter(r_after);
-	b_verdict(r_after, IR_VERDICT_ACCEPT, NULL);
-	r = b_rule(x);
-	b_mark_set(r, 1);
-	r = b_rule(x);
+	irb_verdict(r, IR_VERDICT_GOTO, y);
+	r_after = irb_rule(base);
+	irb_cmp(r_after, irb_meta(IR_META_MARK), IR_CMP_EQ, &one, 4);
+	irb_stmt(r_after, IR_STMT_COUNTER);
+	irb_verdict(r_after, IR_VERDICT_ACCEPT, NULL);
+	r = irb_rule(x);
+	irb_mark_set(r, 1);
+	r = irb_rule(x);
 	b_dport(r, 6, 22);
-	b_verdict(r, IR_VERDICT_RETURN, NULL);
-	r = b_rule(x);
+	irb_verdict(r, IR_VERDICT_RETURN, NULL);
+	r = irb_rule(x);
 	b_dport(r, 6, 23);
-	b_verdict(r, IR_VERDICT_DROP, NULL);
-	r = b_rule(y);
+	irb_verdict(r, IR_VERDICT_DROP, NULL);
+	r = irb_rule(y);
 	b_dport(r, 6, 80);
-	b_verdict(r, IR_VERDICT_JUMP, z);
-	r_y2 = b_rule(y);
-	b_counter(r_y2);
-	b_rule(z);	/* an empty rule: no verdict */
+	irb_verdict(r, IR_VERDICT_JUMP, z);
+	r_y2 = irb_rule(y);
+	irb_stmt(r_y2, IR_STMT_COUNTER);
+	irb_rule(z);	/* an empty rule: no verdict */
 	rs = build();
 	if (rs == NULL)
 		return;
@@ -952,17 +662,17 @@ build_jump_chain(unsigned int n, bool use_goto, struct fp_ruleset **out)
 	char name[16];
 
 	b_new();
-	t = b_table("t");
-	prev = b_base(t, "base", 0, IR_POLICY_ACCEPT, "eth0");
+	t = irb_table("t");
+	prev = irb_base(t, "base", 0, IR_POLICY_ACCEPT, "eth0", 0);
 	for (unsigned int i = 0; i < n; i++) {
 		snprintf(name, sizeof(name), "c%u", i);
-		c = b_chain(t, name);
-		r = b_rule(prev);
-		b_verdict(r, use_goto ? IR_VERDICT_GOTO : IR_VERDICT_JUMP, c);
+		c = irb_chain(t, name);
+		r = irb_rule(prev);
+		irb_verdict(r, use_goto ? IR_VERDICT_GOTO : IR_VERDICT_JUMP, c);
 		prev = c;
 	}
-	r = b_rule(prev);
-	b_verdict(r, IR_VERDICT_DROP, NULL);
+	r = irb_rule(prev);
+	irb_verdict(r, IR_VERDICT_DROP, NULL);
 	*out = NULL;
 	return fp_ruleset_build(B, &o, out);
 }
@@ -1000,11 +710,11 @@ test_jump_depth(void)
 		};
 
 		b_new();
-		t = b_table("t");
-		base = b_base(t, "base", 0, IR_POLICY_ACCEPT, "eth0");
-		x = b_chain(t, "x");
-		b_verdict(b_rule(base), IR_VERDICT_JUMP, x);
-		b_verdict(b_rule(x), IR_VERDICT_GOTO, x);
+		t = irb_table("t");
+		base = irb_base(t, "base", 0, IR_POLICY_ACCEPT, "eth0", 0);
+		x = irb_chain(t, "x");
+		irb_verdict(irb_rule(base), IR_VERDICT_JUMP, x);
+		irb_verdict(irb_rule(x), IR_VERDICT_GOTO, x);
 		rs = NULL;
 		rc = fp_ruleset_build(B, &op, &rs);
 		CHECK(rc == -EMLINK, "goto loop refused: %d", rc);
@@ -1027,60 +737,60 @@ test_vmap_and_sets(void)
 	uint8_t fl2[1] = { 2 }, fl4[1] = { 4 }, flc[2] = { 4, 2 };
 
 	b_new();
-	t = b_table("t");
-	base = b_base(t, "base", 0, IR_POLICY_ACCEPT, "eth0");
-	x = b_chain(t, "x");
+	t = irb_table("t");
+	base = irb_base(t, "base", 0, IR_POLICY_ACCEPT, "eth0", 0);
+	x = irb_chain(t, "x");
 	/* tcp dport vmap { 22 : drop, 80 : accept, 443 : jump x } */
-	vm = b_set(t, "__map0", IR_SET_F_ANONYMOUS | IR_SET_F_CONSTANT |
+	vm = irb_set(t, "__map0", IR_SET_F_ANONYMOUS | IR_SET_F_CONSTANT |
 		   IR_SET_F_MAP | IR_SET_F_VMAP, 1, fl2, 0);
-	e = b_elem(vm, "\x00\x16", NULL);
+	e = irb_elem(vm, "\x00\x16", NULL);
 	e->verdict.kind = IR_VERDICT_DROP;
-	e = b_elem(vm, "\x00\x50", NULL);
+	e = irb_elem(vm, "\x00\x50", NULL);
 	e->verdict.kind = IR_VERDICT_ACCEPT;
-	e = b_elem(vm, "\x01\xbb", NULL);
+	e = irb_elem(vm, "\x01\xbb", NULL);
 	e->verdict.kind = IR_VERDICT_JUMP;
 	e->verdict.target = x;
 	e->verdict.chain = x->name;
-	r = b_rule(base);
-	b_l4(r, 6);
-	ops[0] = op_pl(IR_BASE_TRANSPORT, 2, 2);
+	r = irb_rule(base);
+	irb_l4(r, 6);
+	ops[0] = irb_payload(IR_BASE_TRANSPORT, 2, 2);
 	r->verdict.v.kind = IR_VERDICT_VMAP;
-	r->verdict.vmap = lk(vm, 1, ops);
-	r_x = b_rule(x);
-	b_counter(r_x);
-	b_verdict(r_x, IR_VERDICT_DROP, NULL);
+	r->verdict.vmap = irb_lk(vm, 1, ops);
+	r_x = irb_rule(x);
+	irb_stmt(r_x, IR_STMT_COUNTER);
+	irb_verdict(r_x, IR_VERDICT_DROP, NULL);
 
 	/* ip saddr { 10.1.0.0/16, 10.3.0.1-10.3.0.9 } drop  (interval) */
-	iv = b_set(t, "__set1", IR_SET_F_ANONYMOUS | IR_SET_F_INTERVAL, 1, fl4, 0);
-	b_elem(iv, "\x0a\x01\x00\x00", "\x0a\x01\xff\xff");
-	b_elem(iv, "\x0a\x03\x00\x01", "\x0a\x03\x00\x09");
-	r = b_rule(base);
-	b_ip(r);
-	ops[0] = op_pl(IR_BASE_NETWORK, 12, 4);
-	b_lookup(r, lk(iv, 1, ops), false);
-	b_verdict(r, IR_VERDICT_DROP, NULL);
+	iv = irb_set(t, "__set1", IR_SET_F_ANONYMOUS | IR_SET_F_INTERVAL, 1, fl4, 0);
+	irb_elem(iv, "\x0a\x01\x00\x00", "\x0a\x01\xff\xff");
+	irb_elem(iv, "\x0a\x03\x00\x01", "\x0a\x03\x00\x09");
+	r = irb_rule(base);
+	irb_ip(r);
+	ops[0] = irb_payload(IR_BASE_NETWORK, 12, 4);
+	irb_lookup(r, iv, 1, ops, false);
+	irb_verdict(r, IR_VERDICT_DROP, NULL);
 
 	/* ip daddr . tcp sport { 10.0.0.7 . 1234 } drop (concat: padded) */
-	cc = b_set(t, "__set2", IR_SET_F_ANONYMOUS, 2, flc, 0);
-	b_elem(cc, "\x0a\x00\x00\x07\x04\xd2\x00\x00", NULL);
-	r = b_rule(base);
-	b_ip(r);
-	b_l4(r, 6);
-	ops[0] = op_pl(IR_BASE_NETWORK, 16, 4);
-	ops[1] = op_pl(IR_BASE_TRANSPORT, 0, 2);
-	b_lookup(r, lk(cc, 2, ops), false);
-	b_verdict(r, IR_VERDICT_DROP, NULL);
+	cc = irb_set(t, "__set2", IR_SET_F_ANONYMOUS, 2, flc, 0);
+	irb_elem(cc, "\x0a\x00\x00\x07\x04\xd2\x00\x00", NULL);
+	r = irb_rule(base);
+	irb_ip(r);
+	irb_l4(r, 6);
+	ops[0] = irb_payload(IR_BASE_NETWORK, 16, 4);
+	ops[1] = irb_payload(IR_BASE_TRANSPORT, 0, 2);
+	irb_lookup(r, cc, 2, ops, false);
+	irb_verdict(r, IR_VERDICT_DROP, NULL);
 
 	/* ip daddr . tcp sport { 10.0.0.8-10.0.0.9 . 2000-2010 } drop
 	 * (concatenated ranges) */
-	ci = b_set(t, "__set3", IR_SET_F_ANONYMOUS | IR_SET_F_INTERVAL, 2, flc, 0);
-	b_elem(ci, "\x0a\x00\x00\x08\x07\xd0\x00\x00",
+	ci = irb_set(t, "__set3", IR_SET_F_ANONYMOUS | IR_SET_F_INTERVAL, 2, flc, 0);
+	irb_elem(ci, "\x0a\x00\x00\x08\x07\xd0\x00\x00",
 	       "\x0a\x00\x00\x09\x07\xda\x00\x00");
-	r = b_rule(base);
-	b_ip(r);
-	b_l4(r, 6);
-	b_lookup(r, lk(ci, 2, ops), false);
-	b_verdict(r, IR_VERDICT_DROP, NULL);
+	r = irb_rule(base);
+	irb_ip(r);
+	irb_l4(r, 6);
+	irb_lookup(r, ci, 2, ops, false);
+	irb_verdict(r, IR_VERDICT_DROP, NULL);
 
 	rs = build();
 	if (rs == NULL)
@@ -1142,70 +852,70 @@ test_meta_and_masks(void)
 	unsigned int i;
 
 	b_new();
-	t = b_table("t");
-	base = b_base(t, "base", 0, IR_POLICY_ACCEPT, "eth0");
+	t = irb_table("t");
+	base = irb_base(t, "base", 0, IR_POLICY_ACCEPT, "eth0", 0);
 	{
-		struct ir_chain *b2 = b_base(t, "base2", 0, IR_POLICY_ACCEPT, "eth1");
+		struct ir_chain *b2 = irb_base(t, "base2", 0, IR_POLICY_ACCEPT, "eth1", 0);
 
 		/* give eth1 the same rules through a second chain below */
 		(void)b2;
 	}
 	for (i = 0; i < 12; i++) {
-		r[i] = b_rule(base);
+		r[i] = irb_rule(base);
 	}
 	/* 0: iifname "eth*" (prefix compare of 3 bytes) counter */
-	b_cmp(r[0], op_meta(IR_META_IIFNAME), IR_CMP_EQ, "eth", 3);
-	b_counter(r[0]);
+	irb_cmp(r[0], irb_meta(IR_META_IIFNAME), IR_CMP_EQ, "eth", 3);
+	irb_stmt(r[0], IR_STMT_COUNTER);
 	/* 1: iif "eth0" counter */
 	id = DEV_ETH0;
-	b_cmp(r[1], op_meta(IR_META_IIF), IR_CMP_EQ, &id, 4);
-	b_counter(r[1]);
+	irb_cmp(r[1], irb_meta(IR_META_IIF), IR_CMP_EQ, &id, 4);
+	irb_stmt(r[1], IR_STMT_COUNTER);
 	/* 2: iif "ghost" counter (never a port) */
 	id = DEV_GHOST;
-	b_cmp(r[2], op_meta(IR_META_IIF), IR_CMP_EQ, &id, 4);
-	b_counter(r[2]);
+	irb_cmp(r[2], irb_meta(IR_META_IIF), IR_CMP_EQ, &id, 4);
+	irb_stmt(r[2], IR_STMT_COUNTER);
 	/* 3: iiftype ether, nfproto netdev(5), pkttype host */
 	u16 = 1;
-	b_cmp(r[3], op_meta(IR_META_IIFTYPE), IR_CMP_EQ, &u16, 2);
+	irb_cmp(r[3], irb_meta(IR_META_IIFTYPE), IR_CMP_EQ, &u16, 2);
 	u8 = 5;
-	b_cmp(r[3], op_meta(IR_META_NFPROTO), IR_CMP_EQ, &u8, 1);
+	irb_cmp(r[3], irb_meta(IR_META_NFPROTO), IR_CMP_EQ, &u8, 1);
 	u8 = 0;
-	b_cmp(r[3], op_meta(IR_META_PKTTYPE), IR_CMP_EQ, &u8, 1);
-	b_counter(r[3]);
+	irb_cmp(r[3], irb_meta(IR_META_PKTTYPE), IR_CMP_EQ, &u8, 1);
+	irb_stmt(r[3], IR_STMT_COUNTER);
 	/* 4: meta length 40 (host order) */
 	u32 = 40;
-	b_cmp(r[4], op_meta(IR_META_LEN), IR_CMP_EQ, &u32, 4);
-	b_counter(r[4]);
+	irb_cmp(r[4], irb_meta(IR_META_LEN), IR_CMP_EQ, &u32, 4);
+	irb_stmt(r[4], IR_STMT_COUNTER);
 	/* 5: ip saddr 10.0.0.0/24: payload & mask */
-	b_ip(r[5]);
-	op = op_pl(IR_BASE_NETWORK, 12, 4);
-	op.mask = bytes(mask24, 4);
-	b_cmp(r[5], op, IR_CMP_EQ, "\x0a\x00\x00\x00", 4);
-	b_counter(r[5]);
+	irb_ip(r[5]);
+	op = irb_payload(IR_BASE_NETWORK, 12, 4);
+	op.mask = irb_bytes(mask24, 4);
+	irb_cmp(r[5], op, IR_CMP_EQ, "\x0a\x00\x00\x00", 4);
+	irb_stmt(r[5], IR_STMT_COUNTER);
 	/* 6: meta length 30-50 (nft: byteorder to big endian, then range) */
-	op = op_meta(IR_META_LEN);
+	op = irb_meta(IR_META_LEN);
 	op.order = IR_BO_NET;
-	b_range(r[6], op, "\x00\x00\x00\x1e", "\x00\x00\x00\x32", 4, false);
-	b_counter(r[6]);
+	irb_range(r[6], op, "\x00\x00\x00\x1e", "\x00\x00\x00\x32", 4, false);
+	irb_stmt(r[6], IR_STMT_COUNTER);
 	/* 7: tcp dport < 1024 (memcmp on big endian) */
-	b_l4(r[7], 6);
-	b_cmp(r[7], op_pl(IR_BASE_TRANSPORT, 2, 2), IR_CMP_LT, "\x04\x00", 2);
-	b_counter(r[7]);
+	irb_l4(r[7], 6);
+	irb_cmp(r[7], irb_payload(IR_BASE_TRANSPORT, 2, 2), IR_CMP_LT, "\x04\x00", 2);
+	irb_stmt(r[7], IR_STMT_COUNTER);
 	/* 8: tcp dport != 1-100 */
-	b_l4(r[8], 6);
-	b_range(r[8], op_pl(IR_BASE_TRANSPORT, 2, 2), "\x00\x01", "\x00\x64",
+	irb_l4(r[8], 6);
+	irb_range(r[8], irb_payload(IR_BASE_TRANSPORT, 2, 2), "\x00\x01", "\x00\x64",
 		2, true);
-	b_counter(r[8]);
+	irb_stmt(r[8], IR_STMT_COUNTER);
 	/* 9: vlan id 5 (ll 14, mask 0x0fff) */
-	op = op_pl(IR_BASE_LL, 14, 2);
-	op.mask = bytes("\x0f\xff", 2);
-	b_cmp(r[9], op, IR_CMP_EQ, "\x00\x05", 2);
-	b_counter(r[9]);
+	op = irb_payload(IR_BASE_LL, 14, 2);
+	op.mask = irb_bytes("\x0f\xff", 2);
+	irb_cmp(r[9], op, IR_CMP_EQ, "\x00\x05", 2);
+	irb_stmt(r[9], IR_STMT_COUNTER);
 	/* 10: meta protocol ip (inner ethertype after untag) */
-	b_ip(r[10]);
-	b_counter(r[10]);
+	irb_ip(r[10]);
+	irb_stmt(r[10], IR_STMT_COUNTER);
 	/* 11: meta mark set 7 */
-	b_mark_set(r[11], 7);
+	irb_mark_set(r[11], 7);
 	rs = build();
 	if (rs == NULL)
 		return;
@@ -1258,15 +968,15 @@ test_mark_across_chains(void)
 
 	/* prio -1: meta mark set 5 accept; prio 1: meta mark != 5 drop */
 	b_new();
-	t = b_table("t");
-	c1 = b_base(t, "first", -1, IR_POLICY_ACCEPT, "eth0");
-	c2 = b_base(t, "second", 1, IR_POLICY_ACCEPT, "eth0");
-	r = b_rule(c1);
-	b_mark_set(r, 5);
-	b_verdict(r, IR_VERDICT_ACCEPT, NULL);
-	r = b_rule(c2);
-	b_cmp(r, op_meta(IR_META_MARK), IR_CMP_NEQ, &m5, 4);
-	b_verdict(r, IR_VERDICT_DROP, NULL);
+	t = irb_table("t");
+	c1 = irb_base(t, "first", -1, IR_POLICY_ACCEPT, "eth0", 0);
+	c2 = irb_base(t, "second", 1, IR_POLICY_ACCEPT, "eth0", 0);
+	r = irb_rule(c1);
+	irb_mark_set(r, 5);
+	irb_verdict(r, IR_VERDICT_ACCEPT, NULL);
+	r = irb_rule(c2);
+	irb_cmp(r, irb_meta(IR_META_MARK), IR_CMP_NEQ, &m5, 4);
+	irb_verdict(r, IR_VERDICT_DROP, NULL);
 	rs = build();
 	if (rs == NULL)
 		return;
@@ -1290,23 +1000,23 @@ test_counters_objects_lcores(void)
 	struct frame f;
 
 	b_new();
-	t = b_table("t");
-	named = b_obj(t, IR_OBJ_COUNTER, "named");
+	t = irb_table("t");
+	named = irb_object(t, IR_OBJ_COUNTER, "named");
 	named->counter = (struct ir_counter){ 100, 1000 };
-	q = b_obj(t, IR_OBJ_QUOTA, "q");
+	q = irb_object(t, IR_OBJ_QUOTA, "q");
 	q->quota = (struct ir_quota){ 100, 0, false };
-	c = b_base(t, "c", 0, IR_POLICY_ACCEPT, "eth0");
+	c = irb_base(t, "c", 0, IR_POLICY_ACCEPT, "eth0", 0);
 	/* counter packets 10 bytes 20 counter name "named" quota name "q" */
-	r0 = b_rule(c);
-	b_stmt(r0, IR_STMT_COUNTER)->counter = (struct ir_counter){ 10, 20 };
-	b_objref(r0, named);
-	b_objref(r0, q);
-	b_counter(r0);
+	r0 = irb_rule(c);
+	irb_stmt(r0, IR_STMT_COUNTER)->counter = (struct ir_counter){ 10, 20 };
+	irb_objref(r0, named);
+	irb_objref(r0, q);
+	irb_stmt(r0, IR_STMT_COUNTER);
 	/* quota over 64 bytes counter drop */
-	r1 = b_rule(c);
-	b_quota(r1, 64, true);
-	b_counter(r1);
-	b_verdict(r1, IR_VERDICT_DROP, NULL);
+	r1 = irb_rule(c);
+	irb_quota(r1, 64, true);
+	irb_stmt(r1, IR_STMT_COUNTER);
+	irb_verdict(r1, IR_VERDICT_DROP, NULL);
 	rs = build_n(3);
 	if (rs == NULL)
 		return;
@@ -1377,28 +1087,28 @@ test_limits(void)
 	unsigned int pass;
 
 	b_new();
-	t = b_table("t");
-	c = b_base(t, "c", 0, IR_POLICY_ACCEPT, "eth0");
+	t = irb_table("t");
+	c = irb_base(t, "c", 0, IR_POLICY_ACCEPT, "eth0", 0);
 	/* tcp dport 1 limit rate 2/second (burst 5, kernel default) accept */
-	rp = b_rule(c);
+	rp = irb_rule(c);
 	b_dport(rp, 6, 1);
-	b_limit(rp, 2, 1, 0, IR_LIMIT_PKTS, false);
-	b_counter(rp);
-	b_verdict(rp, IR_VERDICT_ACCEPT, NULL);
+	irb_limit(rp, 2, 1, 0, IR_LIMIT_PKTS, false);
+	irb_stmt(rp, IR_STMT_COUNTER);
+	irb_verdict(rp, IR_VERDICT_ACCEPT, NULL);
 	/* tcp dport 2 limit rate 100 bytes/second burst 50 bytes accept */
-	rb = b_rule(c);
+	rb = irb_rule(c);
 	b_dport(rb, 6, 2);
-	b_limit(rb, 100, 1, 50, IR_LIMIT_BYTES, false);
-	b_counter(rb);
-	b_verdict(rb, IR_VERDICT_ACCEPT, NULL);
+	irb_limit(rb, 100, 1, 50, IR_LIMIT_BYTES, false);
+	irb_stmt(rb, IR_STMT_COUNTER);
+	irb_verdict(rb, IR_VERDICT_ACCEPT, NULL);
 	/* tcp dport 3 limit rate over 1/minute burst 1 packets counter */
-	ro = b_rule(c);
+	ro = irb_rule(c);
 	b_dport(ro, 6, 3);
-	b_limit(ro, 1, 60, 1, IR_LIMIT_PKTS, true);
-	b_counter(ro);
-	b_verdict(ro, IR_VERDICT_ACCEPT, NULL);
+	irb_limit(ro, 1, 60, 1, IR_LIMIT_PKTS, true);
+	irb_stmt(ro, IR_STMT_COUNTER);
+	irb_verdict(ro, IR_VERDICT_ACCEPT, NULL);
 	/* everything else that reaches here: drop */
-	b_verdict(b_rule(c), IR_VERDICT_DROP, NULL);
+	irb_verdict(irb_rule(c), IR_VERDICT_DROP, NULL);
 	rs = build();
 	if (rs == NULL)
 		return;
@@ -1437,9 +1147,9 @@ test_limits(void)
 
 	/* the kernel refuses rate 0 */
 	b_new();
-	t = b_table("t");
-	c = b_base(t, "c", 0, IR_POLICY_ACCEPT, "eth0");
-	b_limit(b_rule(c), 0, 1, 0, IR_LIMIT_PKTS, false);
+	t = irb_table("t");
+	c = irb_base(t, "c", 0, IR_POLICY_ACCEPT, "eth0", 0);
+	irb_limit(irb_rule(c), 0, 1, 0, IR_LIMIT_PKTS, false);
 	{
 		struct fp_ruleset_opts op = {
 			.port_names = port_names, .n_ports = 4, .n_lcores = 1,
@@ -1467,22 +1177,22 @@ test_fwd_dup(void)
 	/* udp dport 1 fwd to eth3; udp dport 2 dup to eth2 dup to eth3;
 	 * udp dport 3 dup to eth2 ip ttl set 1 drop ... ; later chain: counter */
 	b_new();
-	t = b_table("t");
-	c = b_base(t, "c", 0, IR_POLICY_ACCEPT, "eth0");
-	later = b_base(t, "later", 100, IR_POLICY_ACCEPT, "eth0");
-	r = b_rule(c);
+	t = irb_table("t");
+	c = irb_base(t, "c", 0, IR_POLICY_ACCEPT, "eth0", 0);
+	later = irb_base(t, "later", 100, IR_POLICY_ACCEPT, "eth0", 0);
+	r = irb_rule(c);
 	b_dport(r, 17, 1);
 	b_dev(r, IR_STMT_FWD, DEV_ETH3);
-	r = b_rule(c);
+	r = irb_rule(c);
 	b_dport(r, 17, 2);
 	b_dev(r, IR_STMT_DUP, DEV_ETH2);
 	b_dev(r, IR_STMT_DUP, DEV_ETH3);
-	r = b_rule(c);
+	r = irb_rule(c);
 	b_dport(r, 17, 3);
 	b_dev(r, IR_STMT_DUP, DEV_ETH2);
 	b_payload_set(r, IR_BASE_NETWORK, 8, 1, "\x01", IR_CSUM_INET, 10, 0);
-	r_later = b_rule(later);
-	b_counter(r_later);
+	r_later = irb_rule(later);
+	irb_stmt(r_later, IR_STMT_COUNTER);
 	rs = build();
 	if (rs == NULL)
 		return;
@@ -1520,9 +1230,9 @@ test_fwd_dup(void)
 
 	/* fwd to a device that is not a port: a build error naming the rule */
 	b_new();
-	t = b_table("t");
-	c = b_base(t, "c", 0, IR_POLICY_ACCEPT, "eth0");
-	b_dev(b_rule(c), IR_STMT_FWD, DEV_GHOST);
+	t = irb_table("t");
+	c = irb_base(t, "c", 0, IR_POLICY_ACCEPT, "eth0", 0);
+	b_dev(irb_rule(c), IR_STMT_FWD, DEV_GHOST);
 	{
 		struct fp_ruleset_opts op = {
 			.port_names = port_names, .n_ports = 4, .n_lcores = 1,
@@ -1555,20 +1265,20 @@ test_payload_set(void)
 	 * tcp dport set 8080 (csum INET at th 16);
 	 * udp: ip daddr set ... with a zero UDP checksum that stays 0 */
 	b_new();
-	t = b_table("t");
-	c = b_base(t, "c", 0, IR_POLICY_ACCEPT, "eth0");
-	c2 = b_base(t, "c2", 5, IR_POLICY_ACCEPT, "eth0");
-	r = b_rule(c);
-	b_ip(r);
+	t = irb_table("t");
+	c = irb_base(t, "c", 0, IR_POLICY_ACCEPT, "eth0", 0);
+	c2 = irb_base(t, "c2", 5, IR_POLICY_ACCEPT, "eth0", 0);
+	r = irb_rule(c);
+	irb_ip(r);
 	b_payload_set(r, IR_BASE_NETWORK, 16, 4, "\x0a\x09\x09\x09",
 		      IR_CSUM_INET, 10, 1);
-	r = b_rule(c);
-	b_l4(r, 6);
+	r = irb_rule(c);
+	irb_l4(r, 6);
 	b_payload_set(r, IR_BASE_TRANSPORT, 2, 2, "\x1f\x90", IR_CSUM_INET, 16, 0);
 	/* the next base chain sees the new bytes (re-parsed) */
-	r2 = b_rule(c2);
-	b_cmp(r2, op_pl(IR_BASE_NETWORK, 16, 4), IR_CMP_EQ, "\x0a\x09\x09\x09", 4);
-	b_counter(r2);
+	r2 = irb_rule(c2);
+	irb_cmp(r2, irb_payload(IR_BASE_NETWORK, 16, 4), IR_CMP_EQ, "\x0a\x09\x09\x09", 4);
+	irb_stmt(r2, IR_STMT_COUNTER);
 	rs = build();
 	if (rs == NULL)
 		return;
@@ -1619,9 +1329,9 @@ test_payload_set(void)
 	 * tagged frame writes the inner ethertype (offset 12 of the kernel's
 	 * untagged mac header); ether saddr set writes bytes 6-11 */
 	b_new();
-	t = b_table("t");
-	c = b_base(t, "c", 0, IR_POLICY_ACCEPT, "eth0");
-	r = b_rule(c);
+	t = irb_table("t");
+	c = irb_base(t, "c", 0, IR_POLICY_ACCEPT, "eth0", 0);
+	r = irb_rule(c);
 	b_payload_set(r, IR_BASE_LL, 6, 8, "\x02\x00\x00\x00\x00\xbb\x86\xdd",
 		      IR_CSUM_NONE, 0, 0);
 	rs = build();
@@ -1696,23 +1406,23 @@ test_reject(void)
 	struct frame f, w;
 
 	b_new();
-	t = b_table("t");
-	c = b_base(t, "c", 0, IR_POLICY_ACCEPT, "eth0");
+	t = irb_table("t");
+	c = irb_base(t, "c", 0, IR_POLICY_ACCEPT, "eth0", 0);
 	/* tcp dport 80 reject with tcp reset */
-	r = b_rule(c);
+	r = irb_rule(c);
 	b_dport(r, 6, 80);
 	b_reject(r, IR_REJECT_TCP_RST, 0);
 	/* udp dport 53 reject (icmpx port-unreachable) */
-	r = b_rule(c);
+	r = irb_rule(c);
 	b_dport(r, 17, 53);
 	b_reject(r, IR_REJECT_ICMPX_UNREACH, 1);
 	/* meta l4proto icmp reject with icmp host-unreachable */
-	r = b_rule(c);
-	b_l4(r, 1);
+	r = irb_rule(c);
+	irb_l4(r, 1);
 	b_reject(r, IR_REJECT_ICMP_UNREACH, 1);
 	/* meta l4proto 58 reject with icmpx admin-prohibited */
-	r = b_rule(c);
-	b_l4(r, 58);
+	r = irb_rule(c);
+	irb_l4(r, 58);
 	b_reject(r, IR_REJECT_ICMPX_UNREACH, 3);
 	rs = build();
 	if (rs == NULL)
@@ -1951,20 +1661,20 @@ test_run_from_and_log(void)
 	uint32_t m9 = 9;
 
 	b_new();
-	t = b_table("t");
-	c1 = b_base(t, "c1", -5, IR_POLICY_ACCEPT, "eth0");
-	c2 = b_base(t, "c2", 5, IR_POLICY_DROP, "eth0");
-	r0 = b_rule(c1);
-	b_counter(r0);
-	b_verdict(r0, IR_VERDICT_DROP, NULL);	/* the "hardware" rule */
-	rl = b_rule(c2);
-	b_stmt(rl, IR_STMT_LOG)->log.prefix = "test: ";
-	r1 = b_rule(c2);
-	b_cmp(r1, op_meta(IR_META_MARK), IR_CMP_EQ, &m9, 4);
-	b_counter(r1);
-	b_verdict(r1, IR_VERDICT_ACCEPT, NULL);
-	r2 = b_rule(c2);
-	b_counter(r2);
+	t = irb_table("t");
+	c1 = irb_base(t, "c1", -5, IR_POLICY_ACCEPT, "eth0", 0);
+	c2 = irb_base(t, "c2", 5, IR_POLICY_DROP, "eth0", 0);
+	r0 = irb_rule(c1);
+	irb_stmt(r0, IR_STMT_COUNTER);
+	irb_verdict(r0, IR_VERDICT_DROP, NULL);	/* the "hardware" rule */
+	rl = irb_rule(c2);
+	irb_stmt(rl, IR_STMT_LOG)->log.prefix = "test: ";
+	r1 = irb_rule(c2);
+	irb_cmp(r1, irb_meta(IR_META_MARK), IR_CMP_EQ, &m9, 4);
+	irb_stmt(r1, IR_STMT_COUNTER);
+	irb_verdict(r1, IR_VERDICT_ACCEPT, NULL);
+	r2 = irb_rule(c2);
+	irb_stmt(r2, IR_STMT_COUNTER);
 	rs = build();
 	if (rs == NULL)
 		return;
@@ -2085,8 +1795,7 @@ test_nft_text(void)
 	rc = load_nft(text, &ir);
 	if (rc == -EPERM || rc == -EACCES || rc == -ENOENT || rc == -ENOSYS ||
 	    rc == -EOPNOTSUPP) {
-		fprintf(stderr, "  nft text cases skipped (nftr_load_file: %d)\n", rc);
-		n_skip++;
+		SKIP("nft text cases (nftr_load_file: %d)", rc);
 		return;
 	}
 	if (!CHECK(rc == 0, "nftr_load_file: %d", rc))
@@ -2166,9 +1875,7 @@ main(int argc, char **argv)
 
 	CHECK(rte_mempool_in_use_count(pool) == 0, "mbuf leak: %u in use",
 	      rte_mempool_in_use_count(pool));
-	printf("interp: %u checks passed, %u failed%s\n", n_pass, n_fail,
-	       n_skip ? " (nft text cases skipped)" : "");
 	rte_mempool_free(pool);
 	rte_eal_cleanup();
-	return n_fail == 0 ? 0 : 1;
+	return tc_finish("interp");
 }
