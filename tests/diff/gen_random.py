@@ -5,12 +5,19 @@ kernel (oracle) against forwarder (nftdiff).
 
     gen_random.py [--seed S] [--count N] [--packets P] [--case I] [--bin PATH]
                   [--save DIR] [--kernel-only] [--print]
+                  [--offload PROFILE --flowemu LIBFLOWEMU.so]
 
 Case I of seed S is fully determined by (S, I): `--seed S --case I` reruns one case alone,
 `--print` prints its ruleset and packet summaries instead of running it.  --save DIR writes every
 failing case as DIR/seedS-caseI/{ruleset.nft,in-eth0.pcap,report.txt} with the nftdiff command
 line that reproduces it.  Exit 0 all equal, 1 any difference, 77 when the forwarder cannot load
 rulesets (kernel side still run: the generator's rulesets must load into the kernel).
+
+--offload PROFILE runs the forwarder with `--offload auto` on an emulated rte_flow NIC
+(tests/flowemu, libflowemu.so preloaded from --flowemu, every port attached with PROFILE: rich,
+nopriority, smalltable, none): frames and counters must still equal the kernel's, and the run
+fails when the profile took no hardware rule at all (or `none` took one), so that it cannot
+pass by offloading nothing.
 
 What is generated (one input port, eth0 -> eth1, so frames and counters compare exactly):
   * 1-3 base chains on eth0 (priorities drawn from a small set, so equal priorities happen),
@@ -32,6 +39,7 @@ import argparse
 import ipaddress
 import os
 import random
+import re
 import sys
 import time
 
@@ -42,6 +50,9 @@ sys.dont_write_bytecode = True
 import nftdiff as D                                                 # noqa: E402
 
 PORTS = ["eth0", "eth1"]
+# the forwarder's offload log line (control/offload.c)
+OFFLOAD_SUMMARY = re.compile(r"offload: \d+ rule\(s\) in hardware, \d+ partial, \d+ in software; "
+                             r"(\d+) hardware rule")
 SRC_MAC = "02:00:00:00:00:01"
 
 
@@ -473,7 +484,17 @@ def main(argv=None):
     ap.add_argument("--kernel-only", action="store_true")
     ap.add_argument("--print", action="store_true")
     ap.add_argument("-v", "--verbose", action="store_true")
+    ap.add_argument("--offload", metavar="PROFILE",
+                    help="forwarder with --offload auto on this flowemu profile")
+    ap.add_argument("--flowemu", metavar="LIB", help="libflowemu.so (with --offload)")
     a = ap.parse_args(argv)
+    if a.offload:
+        if not a.flowemu:
+            ap.error("--offload needs --flowemu LIBFLOWEMU.so")
+        # nftdiff passes these to the forwarder only (not to nft or the oracle)
+        os.environ["NFTDIFF_FWD_PRELOAD"] = os.path.abspath(a.flowemu)
+        os.environ["NFTFWD_FLOWEMU"] = f"*={a.offload}"
+        os.environ["NFTDIFF_FWD_ARGS"] = "--offload auto"
     idx = [a.case] if a.case is not None else list(range(a.count))
     if a.print:
         for i in idx:
@@ -488,6 +509,7 @@ def main(argv=None):
     passed = failed = skipped = 0
     fails = []
     kinds = {}
+    planned = entries = 0
     t0 = time.monotonic()
     with D.Session(PORTS, forwarder=not a.kernel_only) as s:
         for i in idx:
@@ -506,6 +528,10 @@ def main(argv=None):
                       f"(generator bug): {e}")
                 print(case.ruleset)
                 continue
+            if a.offload and res.forwarder is not None:
+                for m in OFFLOAD_SUMMARY.finditer(res.forwarder.stderr or ""):
+                    planned += 1
+                    entries += int(m.group(1))
             kr = res.kernel
             nout = sum(len(o) for o in kr.packets if o)
             ndrop = sum(1 for o in kr.packets if o == [])
@@ -536,6 +562,16 @@ def main(argv=None):
     if fails:
         print("failed cases: " + " ".join(map(str, fails))
               + "  (" + ", ".join(f"{k}: {v}" for k, v in sorted(kinds.items())) + ")")
+    if a.offload and passed + failed > 0:
+        print(f"offload profile {a.offload}: {planned} plans, {entries} hardware rules installed")
+        if planned == 0:
+            print("FAIL: the forwarder made no offload plan")
+            failed += 1
+        elif (a.offload == "none") != (entries == 0):
+            print(f"FAIL: profile {a.offload} " +
+                  ("took hardware rules" if a.offload == "none" else "took no hardware rule: "
+                   "the run proves nothing"))
+            failed += 1
     print(f"{passed} passed, {failed} failed, {skipped} skipped")
     if failed:
         return 1
