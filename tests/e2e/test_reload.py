@@ -22,7 +22,8 @@ Broken reloads (a syntax error, an expression the forwarder cannot run, a
 refused mirror update) keep the old ruleset: their frames must have the
 old ruleset's verdicts exactly.  Then: no frame lost, duplicated or
 changed; port and rule counters add up to what was sent; 100 generations
-were installed.
+were installed.  Also: SIGHUP after the file was removed, and with no
+ruleset, is logged and changes nothing.
 """
 
 import os
@@ -63,6 +64,13 @@ B_TEXT = """table netdev t {
 		type filter hook ingress device "eth0" priority 0; policy accept;
 		ip saddr 10.0.1.0-10.0.2.255 counter drop
 		counter accept
+	}
+}
+"""
+DROP_ALL = """table netdev t {
+	chain in0 {
+		type filter hook ingress device "eth0" priority 0; policy accept;
+		counter drop
 	}
 }
 """
@@ -429,7 +437,51 @@ def test_mirror():
         subprocess.run(["ip", "netns", "del", ns])
 
 
+def test_sighup_edges():
+    """SIGHUP with a file that is gone, and with no ruleset at all: logged,
+    nothing changes, the forwarder goes on and stops cleanly."""
+    with T.Workdir("reloade") as w:
+        rules = w.file("r.nft")
+        with open(rules, "w") as f:
+            f.write(DROP_ALL)
+        for what, app, want in [
+                ("file removed", ["-f", rules],
+                 r"SIGHUP: reload of \S+r\.nft refused, generation 1 stays active"),
+                ("no ruleset", [], r"SIGHUP: no ruleset to reload")]:
+            cmd = [T.BIN] + T.eal_args("e2e_reloade") + [
+                "--vdev", "net_null0", "--vdev", "net_null1,no-rx=1", "--",
+                "--port", "eth0=net_null0", "--port", "eth1=net_null1",
+                "--stats-file", w.file("st.json")] + app
+            proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            watch = T.LogWatch(proc)
+            watch.wait(r"main: forwarding:", 0, 60)
+            if app:
+                os.unlink(rules)
+            proc.send_signal(signal.SIGHUP)
+            seen = watch.wait(want, 0, 30) >= 0
+            proc.send_signal(signal.SIGINT)
+            try:
+                rc = proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                rc = proc.wait()
+            watch.join()
+            T.check(seen and rc == 0, f"SIGHUP, {what}: logged /{want}/, then a clean stop (rc {rc})")
+            if not seen:
+                print(watch.text()[-2000:])
+            if app:
+                st = T.read_stats(w.file("st.json"))
+                e0, e1 = st["ports"]["eth0"], st["ports"]["eth1"]
+                T.check(st["ruleset"]["generation"] == 1 and e0["dropped"] > 0 and
+                        e0["dropped"] == e0["rx_pkts"] and e1["tx_pkts"] == 0,
+                        f"SIGHUP, {what}: the drop-all ruleset ran to the end "
+                        f"({e0['dropped']} of {e0['rx_pkts']} dropped, {e1['tx_pkts']} forwarded)")
+                T.check(re.search(r"dpdk-nft-fwd: ruleset \S+r\.nft: ", watch.text()) is not None,
+                        f"SIGHUP, {what}: the error names the file")
+
+
 def main():
+    test_sighup_edges()
     test_sighup()
     test_mirror()
     T.finish()
