@@ -37,6 +37,42 @@ def main():
                    "b's packets all sent or counted on a")
         T.check_eq(st["mbufs_in_use"], 0, "no mbuf leaked")
 
+    # A limit shared by workers: two rx queues of port a on different
+    # lcores hit one token bucket. The bucket is far too slow to refill
+    # during the run (1/hour), so exactly its burst passes, as with one
+    # worker (tests/diff's limit case holds one worker to the kernel).
+    limit_rules = ('table netdev t {\n'
+                   '\tchain c {\n'
+                   '\t\ttype filter hook ingress device "a" priority 0; policy accept;\n'
+                   '\t\tlimit rate 1/hour burst 1000 packets counter accept\n'
+                   '\t\tcounter drop\n'
+                   '\t}\n'
+                   '}\n')
+    passed = {}
+    for name, lcores, queues in (("one", "0,1", "1"), ("two", "0@0,1@1,2@0,3@1", "2")):
+        with T.Workdir("mqlim") as w:
+            with open(w.file("r.nft"), "w") as f:
+                f.write(limit_rules)
+            eal = T.eal_args(f"e2e_mqlim_{name}", lcores) + [
+                "--vdev", "net_null0", "--vdev", "net_null1"]
+            rc, out, err = T.run(eal, ["--port", "a=net_null0", "--port", "b=net_null1",
+                                       "--queues", queues, "-f", w.file("r.nft"),
+                                       "--stats-file", w.file("st.json")], stop_after=2)
+            T.check_eq(rc, 0, f"limit run ({name} worker(s) on a) exits 0")
+            st = T.read_stats(w.file("st.json"))
+            rules = {r["handle"]: r["packets"] for r in st["ruleset"]["rules"]}
+            a_rx = st["ports"]["a"]["rx_pkts"]
+            T.check(a_rx > 100000, f"port a received enough to drain the bucket ({a_rx})")
+            T.check_eq(sum(rules.values()), a_rx,
+                       f"{name}: every packet of a counted by exactly one of the two rules")
+            passed[name] = min(rules.values())
+            if name == "two":
+                qs = set(re.findall(r"lcore (\d+) polls port a \(id \d+\) queue (\d+)", err))
+                T.check_eq(len({lc for lc, _ in qs}), 2, "a's two queues are polled by two lcores")
+    T.check_eq(passed["one"], 1000, "one worker: the burst of 1000 passes the limit")
+    T.check_eq(passed["two"], passed["one"],
+               "two workers sharing the limit pass exactly as many as one")
+
     # --stats-interval prints the table periodically with rates; SIGTERM
     # stops as cleanly as SIGINT.
     with T.Workdir("sti") as w:
