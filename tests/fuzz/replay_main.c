@@ -6,6 +6,8 @@
  *   fuzz_pkt_view_replay FILE|DIR...
  *
  * Each file is passed once to LLVMFuzzerTestOneInput(); a mismatch aborts.
+ * A target that defines LLVMFuzzerInitialize() (fuzz_classify: the EAL)
+ * has it called first, as libFuzzer does.
  * Exit status: 0 when every file ran, 1 when a file could not be read or
  * none was given.
  */
@@ -18,6 +20,8 @@
 #include <sys/stat.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+/* Weak: most targets have none. */
+int LLVMFuzzerInitialize(int *argc, char ***argv) __attribute__((weak));
 
 static unsigned int n_run;
 
@@ -87,6 +91,8 @@ main(int argc, char **argv)
 {
 	int i, rc = 0;
 
+	if (LLVMFuzzerInitialize != NULL)
+		LLVMFuzzerInitialize(&argc, &argv);
 	for (i = 1; i < argc; i++)
 		if (run_path(argv[i]) != 0)
 			rc = 1;
