@@ -278,7 +278,10 @@ main(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	/* A SIGHUP during a reload must not fail that reload's own reads
+	 * (nft's pipes, netlink dumps) with EINTR: restart them. */
 	sa.sa_handler = main_on_sighup;
+	sa.sa_flags = SA_RESTART;
 	sigaction(SIGHUP, &sa, NULL);
 
 	ret = rte_eal_init(eal_argc, argv);

@@ -265,7 +265,7 @@ def start(w, prefix, app, netns=None):
         T.pcap_vdev("net_pcap0", w.file("in0.fifo"), w.file("out0.pcap")) + \
         T.pcap_vdev("net_pcap1", w.file("empty.pcap"), w.file("out1.pcap")) + [
             "--", "--port", "eth0=net_pcap0", "--port", "eth1=net_pcap1",
-            "--idle-exit", "1500", "--stats-file", w.file("st.json")] + app
+            "--idle-exit", "2500", "--stats-file", w.file("st.json")] + app
     if netns is not None:
         cmd = ["ip", "netns", "exec", netns] + cmd
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
