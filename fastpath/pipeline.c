@@ -27,8 +27,11 @@ pipeline_resume(const struct fp_ruleset *rs, struct fwd_lcore *lc,
 
 	if (e.kind == OFL_MARK_NONE || e.port_idx != in_port)
 		return false;
-	if (e.kind == OFL_MARK_ACCEPT && e.hook_idx >= rs->ports[in_port].n_hooks) {
-		/* Every base chain accepted in hardware. */
+	if (e.kind == OFL_MARK_ACCEPT && e.hook_idx >= rs->ports[in_port].n_hooks &&
+	    likely(v->flags & PKT_VIEW_F_HOOK)) {
+		/* Every base chain accepted in hardware (and the kernel would
+		 * see the frame at all: a tagged runt matches a match-all
+		 * entry, interp_run_from() drops it). */
 		memset(res, 0, sizeof(*res));
 		res->disp = INTERP_ACCEPT;
 		res->out_port = fwd_ctx.port[in_port].peer;
