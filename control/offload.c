@@ -97,7 +97,7 @@ offload_plan(const struct ir_ruleset *ir, struct fp_ruleset *fp,
 {
 	unsigned int hw = 0, partial = 0, sw = 0, entries = 0;
 	struct ofl_plan *plan = NULL;
-	char err[512];
+	char err[1024];
 	int ret;
 
 	*out = NULL;
@@ -189,7 +189,7 @@ offload_check(const struct cfg *c, const struct ir_ruleset *ir,
 	struct ofl_plan *plan = NULL;
 	struct ofl_ctx *ctx = NULL;
 	struct ofl_opts o;
-	char err[512] = "";
+	char err[1024] = "";
 	unsigned int i;
 	int ret;
 

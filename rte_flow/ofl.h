@@ -300,7 +300,8 @@ void ofl_plan_print(FILE *f, const struct ofl_plan *plan, bool entries);
 /*
  * --offload require: -EOPNOTSUPP when a rule of a chain with `flags
  * offload` does not run fully in hardware on some port (err names the
- * port, table, chain, handle and why); 0 otherwise.
+ * port, the rule as nft prints it, table, chain, handle and why); 0
+ * otherwise.
  */
 int ofl_plan_require(const struct ofl_plan *plan, char *err, size_t err_len);
 

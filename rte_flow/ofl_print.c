@@ -7,7 +7,10 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "control/ir/ir_print.h"
 
 #include "rte_flow/ofl_int.h"
 
@@ -137,18 +140,23 @@ ofl_plan_require(const struct ofl_plan *plan, char *err, size_t err_len)
 
 		for (uint32_t r = 0; r < pp->nrules; r++) {
 			const struct ofl_rule_plan *rp = &pp->rules[r];
+			char *text;
 
 			if (!(rp->chain->flags & IR_CHAIN_F_OFFLOAD))
 				continue;
 			if ((rp->where == OFL_WHERE_HW || rp->where == OFL_WHERE_NONE) &&
 			    pp->install_err == 0)
 				continue;
+			/* like the kernel's refusal: the rule as nft prints it */
+			text = ir_rule_str(plan->ir, rp->table, rp->ref.rule);
 			snprintf(err, err_len,
-				 "--offload require: port %s: %s/%s rule handle %" PRIu64 " (chain has flags offload) runs %s: %s",
-				 pp->cfg.name, rp->table->name, rp->chain->name,
-				 rp->ref.rule->handle,
-				 pp->install_err ? "in software" : ofl_where_name(rp->where),
+				 "port %s: rule \"%s\" (table netdev %s chain %s handle %" PRIu64 ", flags offload) cannot run fully in hardware: %s: %s",
+				 pp->cfg.name, text != NULL ? text : "?", rp->table->name,
+				 rp->chain->name, rp->ref.rule->handle,
+				 !pp->install_err && rp->where == OFL_WHERE_PARTIAL ?
+				 "it would be finished in software" : "it would run in software",
 				 pp->install_err ? pp->note : rp->why);
+			free(text);
 			return -EOPNOTSUPP;
 		}
 	}

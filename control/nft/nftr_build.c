@@ -192,6 +192,9 @@ nftr_build_chain(struct nftr_builder *b, const char *table,
 	if (nftnl_chain_is_set(nlc, NFTNL_CHAIN_FLAGS) &&
 	    (nftnl_chain_get_u32(nlc, NFTNL_CHAIN_FLAGS) & NFT_CHAIN_HW_OFFLOAD))
 		c->flags |= IR_CHAIN_F_OFFLOAD;
+	if (b->o->offload_chain != NULL &&
+	    b->o->offload_chain(b->o->offload_arg, table, name))
+		c->flags |= IR_CHAIN_F_OFFLOAD;
 	return nftr_chain_devices(b, nlc, c);
 }
 

@@ -78,6 +78,242 @@ nftr_check_devices(const struct ir_ruleset *rs, const char *const *ports,
 	return 0;
 }
 
+/*
+ * `flags offload` on a chain. The placeholder ports (ifb) have no
+ * hardware, so the kernel refuses such a chain (EOPNOTSUPP); here the
+ * forwarder is the hardware: the file is loaded from a copy without the
+ * flag and the chains get it back in the IR (--offload require checks
+ * them). The copy blanks the two words in place, so nft's messages keep
+ * their lines and columns. Chains are found by a light scan of the text
+ * (comments, strings, nested blocks, `table T {` / `chain C {` and
+ * `add chain [netdev] T C {`); a flag it cannot see (an included file)
+ * is left to the kernel, which refuses it as before.
+ */
+#define NFTR_OFFLOAD_MAX	64
+#define NFTR_DIM(a)	(sizeof(a) / sizeof((a)[0]))
+
+struct nftr_offload_chains {
+	unsigned int n;
+	char table[NFTR_OFFLOAD_MAX][64];
+	char chain[NFTR_OFFLOAD_MAX][64];
+};
+
+static bool
+nftr_offload_chain(void *arg, const char *table, const char *chain)
+{
+	const struct nftr_offload_chains *oc = arg;
+
+	for (unsigned int i = 0; i < oc->n; i++)
+		if (strcmp(oc->table[i], table) == 0 && strcmp(oc->chain[i], chain) == 0)
+			return true;
+	return false;
+}
+
+static void
+nftr_word_copy(char *dst, size_t len, const char *w, size_t wlen)
+{
+	if (wlen >= 2 && w[0] == '"' && w[wlen - 1] == '"') {
+		w++;
+		wlen -= 2;
+	}
+	snprintf(dst, len, "%.*s", (int)wlen, w);
+}
+
+/* Blank `flags offload` of chains in text; returns how many chains had it. */
+static unsigned int
+nftr_strip_offload(char *text, struct nftr_offload_chains *oc)
+{
+	enum { B_OTHER, B_TABLE, B_CHAIN };
+	struct { int kind; char name[64]; } blk[16];
+	const char *w[8];	/* the words of the current statement */
+	size_t wl[8];
+	unsigned int nw = 0, depth = 0;
+	char *p = text;
+
+	while (*p != '\0') {
+		if (*p == '#') {
+			while (*p != '\0' && *p != '\n')
+				p++;
+			continue;
+		}
+		if (*p == ';' || *p == '\n' || *p == '}') {
+			if (*p == '}' && depth > 0)
+				depth--;
+			nw = 0;
+			p++;
+			continue;
+		}
+		if (*p == '{') {
+			int kind = B_OTHER;
+			const char *table = depth > 0 && blk[depth - 1].kind == B_TABLE ?
+					    blk[depth - 1].name : NULL;
+			unsigned int i;
+
+			for (i = 0; i < nw; i++)
+				if (wl[i] == 5 && strncmp(w[i], "table", 5) == 0)
+					kind = B_TABLE;
+				else if (wl[i] == 5 && strncmp(w[i], "chain", 5) == 0)
+					break;
+			if (i < nw && nw - i >= 2) {
+				kind = B_CHAIN;
+				if (nw - i >= 3)	/* chain [family] T C */
+					table = NULL;
+			}
+			if (depth < NFTR_DIM(blk)) {
+				blk[depth].kind = kind;
+				blk[depth].name[0] = '\0';
+				if (kind == B_TABLE && nw > 0)
+					nftr_word_copy(blk[depth].name, sizeof(blk[depth].name),
+						       w[nw - 1], wl[nw - 1]);
+				if (kind == B_CHAIN) {
+					/* "T\0C": the chain keeps its table */
+					char t[64] = "", c[64];
+
+					if (table != NULL)
+						snprintf(t, sizeof(t), "%s", table);
+					else
+						nftr_word_copy(t, sizeof(t), w[nw - 2], wl[nw - 2]);
+					nftr_word_copy(c, sizeof(c), w[nw - 1], wl[nw - 1]);
+					snprintf(blk[depth].name, sizeof(blk[depth].name), "%s", c);
+					if (oc->n < NFTR_OFFLOAD_MAX) {
+						snprintf(oc->table[oc->n], sizeof(oc->table[0]), "%s", t);
+						snprintf(oc->chain[oc->n], sizeof(oc->chain[0]), "%s", c);
+					}
+				}
+			}
+			depth++;
+			nw = 0;
+			p++;
+			continue;
+		}
+		if (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\\') {
+			p++;
+			continue;
+		}
+		/* a word (a quoted string is one) */
+		{
+			char *s = p;
+
+			if (*p == '"') {
+				p++;
+				while (*p != '\0' && *p != '"' && *p != '\n')
+					p++;
+				if (*p == '"')
+					p++;
+			} else {
+				while (*p != '\0' && !strchr(" \t\r\n;{}#\"", *p))
+					p++;
+			}
+			if (depth > 0 && depth <= NFTR_DIM(blk) &&
+			    blk[depth - 1].kind == B_CHAIN && nw == 1 &&
+			    wl[0] == 5 && strncmp(w[0], "flags", 5) == 0 &&
+			    p - s == 7 && strncmp(s, "offload", 7) == 0) {
+				/* the chain's flag: blank both words, remember the chain */
+				memset((char *)w[0], ' ', 5);
+				memset(s, ' ', 7);
+				if (oc->n < NFTR_OFFLOAD_MAX && oc->chain[oc->n][0] != '\0' &&
+				    strcmp(oc->chain[oc->n], blk[depth - 1].name) == 0)
+					oc->n++;
+				nw = 0;
+				continue;
+			}
+			if (nw < NFTR_DIM(w)) {
+				w[nw] = s;
+				wl[nw++] = (size_t)(p - s);
+			}
+		}
+	}
+	return oc->n;
+}
+
+/* Read path; when a chain has `flags offload`, write the copy without it to
+ * a temporary file (*tmp, to unlink) and fill oc. 0 or -errno. */
+static int
+nftr_offload_copy(const char *path, struct nftr_offload_chains *oc, char *tmp,
+		  size_t tmp_len)
+{
+	FILE *f = fopen(path, "r");
+	char *text = NULL;
+	size_t len = 0;
+	int fd, ret = 0;
+
+	tmp[0] = '\0';
+	if (f == NULL)
+		return -errno;
+	{
+		char buf[4096];
+		size_t n;
+
+		while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
+			char *t = realloc(text, len + n + 1);
+
+			if (t == NULL) {
+				ret = -ENOMEM;
+				break;
+			}
+			text = t;
+			memcpy(text + len, buf, n);
+			len += n;
+		}
+	}
+	fclose(f);
+	if (ret < 0 || text == NULL) {
+		free(text);
+		return ret;
+	}
+	text[len] = '\0';
+	if (strstr(text, "offload") == NULL || nftr_strip_offload(text, oc) == 0) {
+		free(text);
+		return 0;
+	}
+	snprintf(tmp, tmp_len, "/tmp/nftfwd-offload-XXXXXX");
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		ret = -errno;
+		tmp[0] = '\0';
+	} else {
+		if (write(fd, text, len) != (ssize_t)len)
+			ret = -EIO;
+		close(fd);
+	}
+	free(text);
+	return ret;
+}
+
+/* nft names the copy: name the user's file instead */
+static void
+nftr_rename_copy(char **msg, const char *tmp, const char *path)
+{
+	size_t tl = strlen(tmp), pl = strlen(path), n = 0;
+	char *s, *out, *o;
+
+	if (*msg == NULL || tmp[0] == '\0')
+		return;
+	for (s = strstr(*msg, tmp); s != NULL; s = strstr(s + tl, tmp))
+		n++;
+	if (n == 0)
+		return;
+	out = malloc(strlen(*msg) + n * pl + 1);
+	if (out == NULL)
+		return;
+	o = out;
+	for (s = *msg;;) {
+		char *h = strstr(s, tmp);
+
+		if (h == NULL) {
+			strcpy(o, s);
+			break;
+		}
+		memcpy(o, s, (size_t)(h - s));
+		o += h - s;
+		memcpy(o, path, pl);
+		o += pl;
+		s = h + tl;
+	}
+	free(*msg);
+	*msg = out;
+}
+
 int
 nftr_load_file(const char *path, const char *const *ports,
 	       unsigned int nports, struct ir_ruleset **out,
@@ -92,6 +328,8 @@ nftr_load_file(const char *path, const char *const *ports,
 	struct nftr_build_err where;
 	struct ir_ruleset *rs = NULL;
 	char *argv[] = { (char *)nftr_nft_bin(), "-f", (char *)path, NULL };
+	struct nftr_offload_chains *oc = NULL;
+	char tmp[64] = "";
 	char *nout = NULL, *nerr = NULL;
 	int nsfd = -1, saved = -1, ret, status;
 	bool have_nl = false;
@@ -150,7 +388,23 @@ nftr_load_file(const char *path, const char *const *ports,
 	if (ret < 0)
 		goto out;
 
+	oc = calloc(1, sizeof(*oc));
+	if (oc == NULL) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	ret = nftr_offload_copy(path, oc, tmp, sizeof(tmp));
+	if (ret < 0) {
+		nftr_diag_set(diag, ret, "cannot read %s: %s", path, strerror(-ret));
+		goto out;
+	}
+	if (tmp[0] != '\0') {
+		argv[2] = tmp;
+		o.offload_chain = nftr_offload_chain;
+		o.offload_arg = oc;
+	}
 	ret = nftr_exec(nsfd, argv, &nout, &nerr, &status);
+	nftr_rename_copy(&nerr, tmp, path);
 	if (ret < 0) {
 		nftr_diag_set(diag, ret, "cannot run %s: %s", argv[0], strerror(-ret));
 		goto out;
@@ -193,6 +447,9 @@ out:
 	if (nsfd >= 0)
 		close(nsfd);	/* last reference: the namespace goes */
 	free(pm.ifindex);
+	free(oc);
+	if (tmp[0] != '\0')
+		unlink(tmp);
 	free(nout);
 	free(nerr);
 	return ret;

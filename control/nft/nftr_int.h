@@ -105,6 +105,10 @@ struct nftr_build_opts {
 	bool strict_family;		/* non-netdev table -> -EAFNOSUPPORT */
 	nftr_ifname_fn ifname;
 	void *ifname_arg;
+	/* chains that had `flags offload` before the load took it out
+	 * (nftr_file.c); NULL: none */
+	bool (*offload_chain)(void *arg, const char *table, const char *chain);
+	void *offload_arg;
 };
 
 /* Where a build failed (for the caller to fetch the rule text). */
