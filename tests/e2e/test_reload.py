@@ -168,30 +168,42 @@ def barrier_frames(stream):
 
 def run_reloads(feed, watch, proc, events, apply, first_gen):
     """Drive the events: each is (name, next_ruleset or None for 'stays',
-    regex of the log line that says it is done).  Returns (ok, gen, ms)."""
+    regex of the log line that says it is done).  Returns (ok, gen, ms per
+    event, frames written while each event ran)."""
     barrier = barrier_frames(feed.stream)
-    cur, gen, lat = "A", first_gen, []
+    cur, gen, lat, during = "A", first_gen, [], []
     for name, nxt, done_rx in events:
         target = nxt or cur
         feed.send(CERTAIN, frozenset([cur]))
         feed.send(barrier, frozenset([cur, target]))
         mark = len(watch.lines)
         t0 = time.monotonic()
+        sent_at_trigger = feed.sent
         apply(name, target)
         rx = done_rx.format(gen=gen + 1)
         while watch.find(rx, mark) < 0:
             if proc.poll() is not None or time.monotonic() - t0 > 30:
                 T.check(False, f"{name}: the forwarder logged /{rx}/ within 30 s "
                         f"(rc {proc.poll()})")
-                return False, gen, lat
+                return False, gen, lat, during
             feed.send(CHUNK, frozenset([cur, target]))
             time.sleep(CHUNK_GAP_S)
         lat.append((time.monotonic() - t0) * 1000)
+        during.append(feed.sent - sent_at_trigger)
         if nxt is not None:
             gen += 1
             cur = nxt
     feed.send(CERTAIN + barrier, frozenset([cur]))
-    return True, gen, lat
+    return True, gen, lat, during
+
+
+def check_during(tag, events, during):
+    """Traffic was written while the forwarder was reloading: between the
+    request and the log line of the new generation."""
+    busy = sum(1 for d in during if d > 0)
+    T.check(busy >= len(events) * 3 // 4,
+            f"{tag}: frames were written while {busy} of {len(events)} reloads ran "
+            f"({sum(during)} frames, at most {max(during, default=0)} in one)")
 
 
 def check_verdicts(tag, feed, out_frames):
@@ -332,9 +344,9 @@ def test_sighup():
 
         t0 = time.monotonic()
         try:
-            ok, gen, lat = run_reloads(feed, watch, proc, events, apply, 1)
+            ok, gen, lat, during = run_reloads(feed, watch, proc, events, apply, 1)
         except BrokenPipeError:
-            ok, gen, lat = False, 0, []
+            ok, gen, lat, during = False, 0, [], []
             T.check(False, f"{tag}: the forwarder kept reading its rx pipe (rc {proc.poll()})")
         secs = time.monotonic() - t0
         rc = finish_run(tag, proc, watch, stream)
@@ -342,6 +354,7 @@ def test_sighup():
             return
         print(f"{tag}: {len(events)} reloads in {secs:.1f} s, SIGHUP -> logged {lat_text(lat)}; "
               f"{feed.sent} frames")
+        check_during(tag, events, during)
         err = watch.text()
         gens = re.findall(r"ruleset: generation (\d+) active", err)
         T.check_eq([int(g) for g in gens], list(range(1, RELOADS + 2)),
@@ -409,9 +422,9 @@ def test_mirror():
 
             t0 = time.monotonic()
             try:
-                ok, gen, lat = run_reloads(feed, watch, proc, events, apply, 1)
+                ok, gen, lat, during = run_reloads(feed, watch, proc, events, apply, 1)
             except BrokenPipeError:
-                ok, gen, lat = False, 0, []
+                ok, gen, lat, during = False, 0, [], []
                 T.check(False, f"{tag}: the forwarder kept reading its rx pipe (rc {proc.poll()})")
             secs = time.monotonic() - t0
             rc = finish_run(tag, proc, watch, stream)
@@ -420,6 +433,7 @@ def test_mirror():
                 return
             print(f"{tag}: {len(events)} changes in {secs:.1f} s, nft -f started -> logged "
                   f"{lat_text(lat)}; {feed.sent} frames")
+            check_during(tag, events, during)
             err = watch.text()
             gens = re.findall(r"ruleset: generation (\d+) active", err)
             T.check_eq([int(g) for g in gens], list(range(1, RELOADS + 2)),
