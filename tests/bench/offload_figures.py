@@ -245,7 +245,8 @@ def parse_plan(text):
     for line in text.splitlines():
         m = PLAN_RULE.match(line)
         if m:
-            why = re.search(r"\((.*)\)$", m.group(6))
+            rest = re.sub(r"^\s*\d+ hw rule\(s\)", "", m.group(6))
+            why = re.search(r"\((.*)\)$", rest)
             rules.append({"chain": m.group(1) + "/" + m.group(2), "handle": int(m.group(3)),
                           "where": m.group(4), "form": m.group(5),
                           "why": why.group(1) if why else ""})
