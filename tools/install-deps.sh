@@ -9,6 +9,7 @@ PKGS=(
 	libnftnl-dev libmnl-dev libjansson-dev libbpf-dev libpcap-dev
 	nftables iproute2 netsniff-ng
 	python3 python3-scapy
+	# tests/fuzz: clang, and libFuzzer + the sanitizer runtimes
 	clang libclang-rt-14-dev
 )
 

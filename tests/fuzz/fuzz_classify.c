@@ -1228,11 +1228,62 @@ t_mixed(struct ir_table *t, const struct fz_par *q)
 	t_jumps(t2, q);
 }
 
+/* Many similar rules in one base chain: segments big enough for rte_acl
+ * contexts, prefixes and port ranges interleaved with IPv6 and VLAN. */
+static void
+t_bulk(struct ir_table *t, const struct fz_par *q)
+{
+	struct ir_chain *c = b_base(t, "b0", 0, q->p[13] & 1, "eth0");
+
+	for (unsigned int i = 0; i < MAX_RULES - 2; i++) {
+		struct ir_rule *r = b_rule(c);
+		uint16_t lo = (uint16_t)(q->dport + i * q->p[14]);
+		uint8_t a4[4], a6[16];
+
+		memcpy(a4, q->src4, 4);
+		a4[2] = (uint8_t)(a4[2] + i * q->p[15]);
+		memcpy(a6, q->src6, 16);
+		a6[14] = (uint8_t)(a6[14] + i);
+		switch ((i + q->p[12]) % 4) {
+		case 0:
+			b_meta16(r, IR_META_PROTOCOL, 0x0800);
+			b_prefix(r, IR_BASE_NETWORK, 12, 4, a4,
+				 16 + (i + q->p[11]) % 17, IR_CMP_EQ);
+			break;
+		case 1:
+			b_meta16(r, IR_META_PROTOCOL, 0x86dd);
+			b_prefix(r, IR_BASE_NETWORK, 8, 16, a6,
+				 64 + (i * 7 + q->p[11]) % 65, IR_CMP_EQ);
+			break;
+		case 2:
+			b_pl16(r, IR_BASE_LL, 12, IR_CMP_EQ, 0x8100);
+			b_pl16(r, IR_BASE_LL, 14, IR_CMP_EQ,
+			       (uint16_t)(q->vid + i));
+			break;
+		default:
+			b_meta16(r, IR_META_PROTOCOL, 0x0800);
+			b_prefix(r, IR_BASE_NETWORK, 16, 4, q->dst4,
+				 (i + q->p[11]) % 33, IR_CMP_EQ);
+			break;
+		}
+		if (i % 3 != 2) {
+			b_meta8(r, IR_META_L4PROTO, IR_CMP_EQ,
+				(i & 1) ? 17 : 6);
+			b_range16(r, op_pl(IR_BASE_TRANSPORT, 2, 2), lo,
+				  (uint16_t)(lo + q->p[14]), false);
+		}
+		if (i % 5 == 4)
+			b_stmt(r, IR_STMT_COUNTER);
+		b_verdict(r, (i + q->p[13] / 2) % 3 ? IR_VERDICT_DROP :
+						     IR_VERDICT_ACCEPT, NULL);
+	}
+}
+
 typedef void (*template_fn)(struct ir_table *t, const struct fz_par *q);
 
 static const template_fn templates[] = {
 	t_vlan, t_prefix, t_ports, t_sets, t_concat, t_jumps, t_state,
-	t_mangle, t_reject, t_mixed,
+	t_mangle, t_reject, t_mixed, t_bulk,
 };
 #define N_TEMPLATES RTE_DIM(templates)
 

@@ -12,9 +12,9 @@ with control records between bursts (other port, lcore, clock steps).
 import os
 import sys
 
-N_TEMPLATES = 10
+N_TEMPLATES = 11
 NAMES = ["vlan", "prefix", "ports", "sets", "concat", "jumps", "state",
-         "mangle", "reject", "mixed"]
+         "mangle", "reject", "mixed", "bulk"]
 
 
 def frame(kind, length=0, split=0, segs=0, patch_off=0, patch=b"", long=False):
