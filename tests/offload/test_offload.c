@@ -2950,6 +2950,442 @@ test_tap(void)
 	rte_eth_dev_close(pid);
 }
 
+/* ---- shadowing: an earlier rule that is not in hardware keeps its traffic -------- */
+
+/*
+ * The rule an unplaced or punted earlier rule must never lose packets to: a
+ * later hardware-capable rule with another verdict. Each case below is named
+ * after the mistake it catches; each checks the plan's shape (the later
+ * rule's entries sit below every entry of the earlier rule they overlap, or
+ * the later rule is not in hardware at all) and then the verdicts and
+ * counters of frames aimed at the overlap through the plan and software,
+ * against the interpreter alone, in both equal-priority tie orders.
+ */
+
+static const uint8_t sh_net24[4] = { 10, 0, 0, 0 }, sh_m24[4] = { 0xff, 0xff, 0xff, 0 };
+
+/* ip saddr 10.0.0.0/24 */
+static void
+sh_net(struct ir_rule *r, const uint8_t *net, const uint8_t *mask)
+{
+	b_proto(r, 0x0800);
+	b_cmp(r, op_masked(op_pl(IR_BASE_NETWORK, 12, 4), mask), IR_CMP_EQ, net, 4);
+}
+
+/* ip saddr 10.0.0.<b> */
+static void
+sh_host(struct ir_rule *r, uint8_t b)
+{
+	const uint8_t a[4] = { 10, 0, 0, b };
+
+	b_proto(r, 0x0800);
+	b_cmp(r, op_pl(IR_BASE_NETWORK, 12, 4), IR_CMP_EQ, a, 4);
+}
+
+/* ip6 saddr 2001::<b> */
+static void
+sh_host6(struct ir_rule *r, uint8_t b)
+{
+	uint8_t a[16] = { 0x20, 0x01 };
+
+	a[15] = b;
+	b_proto(r, 0x86dd);
+	b_cmp(r, op_pl(IR_BASE_NETWORK, 8, 16), IR_CMP_EQ, a, 16);
+}
+
+/*
+ * Frames at the overlaps: IPv4 TCP from 10.0.0.{1,2,7}, 10.0.5.1 and
+ * 10.0.1.7, meta length 40 and 140, untagged and tagged; IPv6 from 2001::1, 2001::7; ARP;
+ * malformed IPv4 (ihl 4) from 10.0.0.1.
+ */
+static unsigned int
+sh_frames(struct tframe *f)
+{
+	/* 10.0.<0>.<1> */
+	static const uint8_t src[][2] = { { 0, 1 }, { 0, 2 }, { 0, 7 }, { 5, 1 }, { 1, 7 } };
+	unsigned int n = 0;
+	struct fspec s;
+
+	for (unsigned int a = 0; a < RTE_DIM(src); a++)
+		for (int pad = 0; pad <= 100; pad += 100)
+			for (int tag = 0; tag <= 1; tag++) {
+				memset(&s, 0, sizeof(s));
+				s.tag = tag;
+				s.vid = 5;
+				s.proto = 6;
+				s.sport = 1234;
+				s.dport = 80;
+				s.pad = (uint16_t)pad;
+				s.sbyte = src[a][1];
+				mk_frame(&s, &f[n]);
+				f[n].b[14 + (tag ? 4 : 0) + 14] = src[a][0];
+				n++;
+			}
+	for (int b = 1; b <= 7; b += 6) {
+		memset(&s, 0, sizeof(s));
+		s.l3 = 1;
+		s.proto = 17;
+		s.sbyte = (uint8_t)b;
+		s.dport = 53;
+		mk_frame(&s, &f[n++]);
+	}
+	memset(&s, 0, sizeof(s));
+	s.l3 = 2;
+	mk_frame(&s, &f[n++]);
+	mk_raw4(&f[n++], 0x44, 0, 1, 6, 80, 0);
+	return n;
+}
+
+/* every entry of rule j that overlaps an entry of rule i is on a lower level */
+static bool
+sh_below(const struct ofl_port_plan *pp, uint32_t i, uint32_t j)
+{
+	for (uint32_t a = 0; a < pp->nentries; a++) {
+		if (pp->entries[a].rule != j)
+			continue;
+		for (uint32_t b = 0; b < pp->nentries; b++)
+			if (pp->entries[b].rule == i &&
+			    ofl_key_overlap(&pp->entries[a].key, &pp->entries[b].key) &&
+			    pp->entries[a].prio <= pp->entries[b].prio)
+				return false;
+	}
+	return true;
+}
+
+static uint32_t
+sh_n(const struct ofl_port_plan *pp, uint32_t r)
+{
+	uint32_t n = 0;
+
+	for (uint32_t a = 0; a < pp->nentries; a++)
+		n += pp->entries[a].rule == r;
+	return n;
+}
+
+/*
+ * Plan the current B on caps (budget, hits: optional), check the frames'
+ * fates and counters through it against the interpreter; returns the plan
+ * (free it with *ctx).
+ */
+static struct ofl_plan *
+sh_plan(const char *what, const struct ofl_caps *caps, uint32_t budget,
+	ofl_hits_fn hits, void *hits_arg, struct fp_ruleset *fp, struct ofl_ctx **ctx)
+{
+	struct tframe f[32];
+	int ref[32];
+	unsigned int nf = sh_frames(f);	/* 24 */
+	struct bf_stats st = { 0 };
+	struct ofl_plan *plan = NULL;
+	struct fp_ruleset *ref_fp;
+
+	*ctx = mk_ctx(caps, NULL, OFL_MODE_AUTO, budget);
+	if (ofl_plan_build(*ctx, B, fp, NULL, hits, hits_arg, &plan) < 0) {
+		CHECK(false, "%s: plan", what);
+		return NULL;
+	}
+	/* the interpreter alone, from fresh state (limits, counters) */
+	ref_fp = build_fp();
+	for (unsigned int i = 0; i < nf; i++)
+		ref[i] = run_ref(ref_fp, &f[i], false, 0, 0);
+	plan_check(*ctx, plan, ref_fp, f, ref, nf, &st);
+	fp_ruleset_free(ref_fp);
+	CHECK(st.wrong == 0 && st.bad_counts == 0 && st.ties == 0,
+	      "%s: fates and counters as in software, either tie order (%s)", what, st.first);
+	if ((st.wrong || st.bad_counts || st.ties) && getenv("OFL_TEST_DEBUG"))
+		print_ruleset_plan(plan);
+	return plan;
+}
+
+static void
+sh_free(struct ofl_ctx *ctx, struct ofl_plan *plan)
+{
+	ofl_plan_free(ctx, plan);
+	ofl_ctx_free(ctx);
+}
+
+/*
+ * "ip saddr 10.0.0.0/24 meta length > 100 accept" (no translation for meta
+ * length: a punt) before "ip saddr 10.0.0.1 counter drop" (exact): a
+ * 140-byte packet from 10.0.0.1 is accepted in software; if the drop sat
+ * level with or above the punt, the NIC would drop it (and count it).
+ */
+static void
+test_shadow_punt_before_drop(void)
+{
+	static const struct { const char *name; struct ofl_caps caps; } prof[] = {
+		{ "16 levels", { 16, 512, true, true, false, false, false } },
+		{ "4 levels, 64 rules", { 4, 64, true, true, false, false, false } },
+	};
+	struct ir_table *t;
+	struct ir_chain *c;
+	struct ir_rule *r;
+	struct fp_ruleset *fp;
+	uint32_t l = 100;
+
+	b_new();
+	t = b_table("t");
+	c = b_base(t, "c", 0, IR_POLICY_ACCEPT);
+	r = b_rule(c);
+	sh_net(r, sh_net24, sh_m24);
+	b_cmp(r, op_meta(IR_META_LEN), IR_CMP_GT, &l, 4);
+	b_verdict(r, IR_VERDICT_ACCEPT, NULL);
+	r = b_rule(c);
+	sh_host(r, 1);
+	b_stmt(r, IR_STMT_COUNTER);
+	b_verdict(r, IR_VERDICT_DROP, NULL);
+	fp = build_fp();
+	for (unsigned int p = 0; p < RTE_DIM(prof); p++) {
+		struct ofl_ctx *ctx;
+		struct ofl_plan *plan = sh_plan("shadow: punt before a counted drop", &prof[p].caps,
+						0, NULL, NULL, fp, &ctx);
+		const struct ofl_port_plan *pp;
+
+		if (plan == NULL)
+			continue;
+		pp = &plan->ports[0];
+		CHECK(pp->rules[0].form == OFL_FORM_PUNT && sh_n(pp, 0) > 0,
+		      "%s: the software-only rule is punted in hardware (%s, %u entries: %s)",
+		      prof[p].name, ofl_form_name(pp->rules[0].form), sh_n(pp, 0),
+		      pp->rules[0].why);
+		CHECK(pp->rules[1].form == OFL_FORM_DROP && sh_n(pp, 1) > 0,
+		      "%s: the later drop still runs in hardware (%s)", prof[p].name,
+		      ofl_form_name(pp->rules[1].form));
+		CHECK(sh_below(pp, 0, 1),
+		      "%s: no entry of the drop is level with or above an overlapping punt entry",
+		      prof[p].name);
+		sh_free(ctx, plan);
+	}
+	fp_ruleset_free(fp);
+	ir_ruleset_free(B);
+}
+
+/*
+ * The same shape with a partial rule ("ip saddr 10.0.0.0/24 limit accept":
+ * matched in hardware, finished in software) and a drop in a later base
+ * chain ("accept" ends only its own chain: the drop must still apply after
+ * the software resumes). Without priority levels the drop cannot go below
+ * the partial rule: it must stay in software (and with it a later drop
+ * that overlaps the drop), while a disjoint IPv6 drop is still placed.
+ */
+static void
+test_shadow_partial_and_no_levels(void)
+{
+	static const struct { const char *name; struct ofl_caps caps; } prof[] = {
+		{ "16 levels", { 16, 512, true, true, false, false, false } },
+		{ "1 level", { 1, 512, true, true, false, false, false } },
+	};
+	struct ir_table *t;
+	struct ir_chain *c0, *c1;
+	struct ir_rule *r;
+	struct fp_ruleset *fp;
+
+	b_new();
+	t = b_table("t");
+	c0 = b_base(t, "c0", -10, IR_POLICY_ACCEPT);
+	c1 = b_base(t, "c1", 0, IR_POLICY_ACCEPT);
+	r = b_rule(c0);		/* 0: ip saddr 10.0.0.0/24 limit accept */
+	sh_net(r, sh_net24, sh_m24);
+	b_limit(r);
+	/* a burst no frame set here exhausts: the tie check evaluates the
+	 * rule more often than the reference, which a stateful match would
+	 * tell apart (the check is about placement, not the limit) */
+	((struct ir_item *)&r->items[r->nitems - 1])->stmt.limit.burst = 1000;
+	b_verdict(r, IR_VERDICT_ACCEPT, NULL);
+	r = b_rule(c0);		/* 1: ip saddr 10.0.0.2 drop */
+	sh_host(r, 2);
+	b_verdict(r, IR_VERDICT_DROP, NULL);
+	r = b_rule(c1);		/* 2: ip saddr 10.0.0.1 counter drop */
+	sh_host(r, 1);
+	b_stmt(r, IR_STMT_COUNTER);
+	b_verdict(r, IR_VERDICT_DROP, NULL);
+	r = b_rule(c1);		/* 3: ip6 saddr 2001::7 drop */
+	sh_host6(r, 7);
+	b_verdict(r, IR_VERDICT_DROP, NULL);
+	fp = build_fp();
+	for (unsigned int p = 0; p < RTE_DIM(prof); p++) {
+		struct ofl_ctx *ctx;
+		struct ofl_plan *plan = sh_plan("shadow: partial rule, drop in a later chain",
+						&prof[p].caps, 0, NULL, NULL, fp, &ctx);
+		const struct ofl_port_plan *pp;
+
+		if (plan == NULL)
+			continue;
+		pp = &plan->ports[0];
+		CHECK(pp->rules[0].form == OFL_FORM_PARTIAL && sh_n(pp, 0) > 0,
+		      "%s: the limit rule is partial (%s: %s)", prof[p].name,
+		      ofl_form_name(pp->rules[0].form), pp->rules[0].why);
+		CHECK(sh_below(pp, 0, 1) && sh_below(pp, 0, 2),
+		      "%s: the later drops overlapping it are below it", prof[p].name);
+		if (prof[p].caps.n_prio > 1) {
+			CHECK(pp->rules[1].form == OFL_FORM_DROP && pp->rules[2].form == OFL_FORM_DROP,
+			      "%s: with levels to spare both drops are in hardware (%s, %s)",
+			      prof[p].name, ofl_form_name(pp->rules[1].form),
+			      ofl_form_name(pp->rules[2].form));
+		} else {
+			CHECK(sh_n(pp, 1) == 0 && sh_n(pp, 2) == 0 &&
+			      strstr(pp->rules[1].why, "priority level") != NULL,
+			      "%s: no level below the partial rule: both drops stay in software (%s)",
+			      prof[p].name, pp->rules[1].why);
+		}
+		CHECK(pp->rules[3].form == OFL_FORM_DROP && sh_n(pp, 3) > 0,
+		      "%s: the disjoint IPv6 drop is placed (%s)", prof[p].name, pp->rules[3].why);
+		sh_free(ctx, plan);
+	}
+	fp_ruleset_free(fp);
+	ir_ruleset_free(B);
+}
+
+/*
+ * Two priority levels: "ip saddr 10.0.0.1 drop" (level 0), "ip saddr
+ * 10.0.0.0/24 accept" (level 1), "ip saddr 10.0.0.0/23 meta length > 100
+ * accept" (a punt that overlaps the accept: it would need level 2, so it
+ * stays in software), "ip saddr 10.0.1.0/24 drop" (overlaps nothing
+ * placed, but the unplaced punt's packets: placed anywhere, it would drop a
+ * 140-byte packet from 10.0.1.7 that software accepts), "ip saddr
+ * 10.0.5.0/24 accept" and "ip6 saddr 2001::1 drop" (provably disjoint from
+ * every earlier rule: placed).
+ */
+static void
+test_shadow_too_few_levels(void)
+{
+	struct ofl_caps caps = { 2, 512, true, true, false, false, false };
+	const uint8_t m23[4] = { 0xff, 0xff, 0xfe, 0 }, n1[4] = { 10, 0, 1, 0 };
+	const uint8_t n5[4] = { 10, 0, 5, 0 };
+	struct ir_table *t;
+	struct ir_chain *c;
+	struct ir_rule *r;
+	struct fp_ruleset *fp;
+	struct ofl_ctx *ctx;
+	struct ofl_plan *plan;
+	const struct ofl_port_plan *pp;
+	uint32_t l = 100;
+
+	b_new();
+	t = b_table("t");
+	c = b_base(t, "c", 0, IR_POLICY_ACCEPT);
+	r = b_rule(c);
+	sh_host(r, 1);
+	b_verdict(r, IR_VERDICT_DROP, NULL);
+	r = b_rule(c);
+	sh_net(r, sh_net24, sh_m24);
+	b_verdict(r, IR_VERDICT_ACCEPT, NULL);
+	r = b_rule(c);
+	sh_net(r, sh_net24, m23);
+	b_cmp(r, op_meta(IR_META_LEN), IR_CMP_GT, &l, 4);
+	b_verdict(r, IR_VERDICT_ACCEPT, NULL);
+	r = b_rule(c);
+	sh_net(r, n1, sh_m24);
+	b_verdict(r, IR_VERDICT_DROP, NULL);
+	r = b_rule(c);
+	sh_net(r, n5, sh_m24);
+	b_verdict(r, IR_VERDICT_ACCEPT, NULL);
+	r = b_rule(c);
+	sh_host6(r, 1);
+	b_verdict(r, IR_VERDICT_DROP, NULL);
+	fp = build_fp();
+	plan = sh_plan("shadow: two priority levels", &caps, 0, NULL, NULL, fp, &ctx);
+	if (plan != NULL) {
+		pp = &plan->ports[0];
+		CHECK(pp->levels <= 2, "two levels at most (%u)", pp->levels);
+		CHECK(pp->rules[0].form == OFL_FORM_DROP && pp->rules[1].form == OFL_FORM_ACCEPT &&
+		      sh_below(pp, 0, 1),
+		      "the drop and the wider accept take one level each (%s, %s)",
+		      ofl_form_name(pp->rules[0].form), ofl_form_name(pp->rules[1].form));
+		CHECK(sh_n(pp, 2) == 0 && strstr(pp->rules[2].why, "priority level") != NULL,
+		      "a punt under the accept with no level left stays in software (%s)",
+		      pp->rules[2].why);
+		CHECK(sh_n(pp, 3) == 0,
+		      "a drop overlapping only that unplaced rule is not placed (%s/%s)",
+		      ofl_form_name(pp->rules[3].form), pp->rules[3].why);
+		CHECK(pp->rules[4].form == OFL_FORM_ACCEPT && pp->rules[5].form == OFL_FORM_DROP,
+		      "provably disjoint rules are still placed (%s, %s)",
+		      ofl_form_name(pp->rules[4].form), ofl_form_name(pp->rules[5].form));
+		sh_free(ctx, plan);
+	}
+	fp_ruleset_free(fp);
+	ir_ruleset_free(B);
+}
+
+/*
+ * The budget ranks rules by hits: a hot later drop gets its full keys, the
+ * cold software-only rule before it only a cheap punt (or the list is cut
+ * there). Either way the hot drop never goes above the cold rule's
+ * traffic: hotness picks what is in hardware, never the order.
+ */
+static uint64_t
+sh_hot_last(void *arg, uint16_t port_idx, const struct ofl_rule_ref *r)
+{
+	(void)arg;
+	(void)port_idx;
+	return r->rule_idx == 1 ? 1000000 : 0;
+}
+
+static void
+test_shadow_hot_rule_stays_below_cold(void)
+{
+	static const uint32_t budgets[] = { 8, 12, 40 };
+	struct ofl_caps caps = { 16, 512, true, true, false, false, false };
+	const uint8_t fl[1] = { 4 };
+	struct ir_table *t;
+	struct ir_chain *c;
+	struct ir_rule *r;
+	struct ir_set *s;
+	struct ir_operand o = op_pl(IR_BASE_NETWORK, 12, 4);
+	struct fp_ruleset *fp;
+	uint32_t l = 100;
+
+	b_new();
+	t = b_table("t");
+	c = b_base(t, "c", 0, IR_POLICY_ACCEPT);
+	/* 0: ip saddr { 10.0.0.0-10.0.0.7 as 8 elements } meta length > 100 accept */
+	s = b_set(t, 0, 1, fl);
+	for (uint8_t i = 0; i < 8; i++) {
+		const uint8_t k[4] = { 10, 0, 0, i };
+
+		b_elem(s, k, NULL);
+	}
+	r = b_rule(c);
+	b_proto(r, 0x0800);
+	b_lookup(r, s, 1, &o, false);
+	b_cmp(r, op_meta(IR_META_LEN), IR_CMP_GT, &l, 4);
+	b_verdict(r, IR_VERDICT_ACCEPT, NULL);
+	r = b_rule(c);		/* 1: ip saddr 10.0.0.1 drop (hot) */
+	sh_host(r, 1);
+	b_verdict(r, IR_VERDICT_DROP, NULL);
+	fp = build_fp();
+	for (unsigned int b = 0; b < RTE_DIM(budgets); b++) {
+		struct ofl_ctx *ctx;
+		struct ofl_plan *plan = sh_plan("shadow: hot drop after a cold punt", &caps,
+						budgets[b], sh_hot_last, NULL, fp, &ctx);
+		const struct ofl_port_plan *pp;
+
+		if (plan == NULL)
+			continue;
+		pp = &plan->ports[0];
+		CHECK(pp->nentries <= budgets[b], "budget %u: %u entries", budgets[b],
+		      pp->nentries);
+		printf("offload: shadow, budget %u: cold rule %s (%u entries), hot drop %s (%u entries)\n",
+		       budgets[b], ofl_form_name(pp->rules[0].form), sh_n(pp, 0),
+		       ofl_form_name(pp->rules[1].form), sh_n(pp, 1));
+		CHECK(sh_n(pp, 1) == 0 || (sh_n(pp, 0) > 0 && sh_below(pp, 0, 1)),
+		      "budget %u: the hot drop (%s, %u entries) is below the cold rule (%s, %u entries)",
+		      budgets[b], ofl_form_name(pp->rules[1].form), sh_n(pp, 1),
+		      ofl_form_name(pp->rules[0].form), sh_n(pp, 0));
+		/* not vacuous: with room for a cheap punt the hot drop is in hardware */
+		if (budgets[b] >= 12)
+			CHECK(pp->rules[1].form == OFL_FORM_DROP && pp->rules[0].form == OFL_FORM_PUNT,
+			      "budget %u: the hot drop in hardware behind the cold rule's punt (%s)",
+			      budgets[b], pp->rules[0].why);
+		if (budgets[b] == 12)
+			CHECK(sh_n(pp, 0) < 8,
+			      "budget 12: the cold rule gets a cheap punt (%u entries: %s)",
+			      sh_n(pp, 0), pp->rules[0].why);
+		sh_free(ctx, plan);
+	}
+	fp_ruleset_free(fp);
+	ir_ruleset_free(B);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -3001,6 +3437,10 @@ main(int argc, char **argv)
 	test_regressions();
 	test_class_copies();
 	test_summary();
+	test_shadow_punt_before_drop();
+	test_shadow_partial_and_no_levels();
+	test_shadow_too_few_levels();
+	test_shadow_hot_rule_stays_below_cold();
 	test_bruteforce(getenv("OFL_TEST_RULESETS") ? (unsigned int)atoi(getenv("OFL_TEST_RULESETS")) : 300, 48);
 	test_tap();
 	printf("offload: %u checks passed, %u failed, %u skipped\n", n_pass, n_fail, n_skip);
