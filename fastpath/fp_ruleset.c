@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "control/ir/ir_print.h"
 #include "fastpath/fp_ruleset.h"
 
 struct fp_mem {
@@ -954,6 +955,27 @@ fp_carry_slot(struct fp_ruleset *to, uint32_t ts, const struct fp_ruleset *from,
 	}
 }
 
+/*
+ * The same rule: same handle (the caller's lookup) and the same definition.
+ * Handles alone are not enough: a reloaded file numbers its rules in file
+ * order, so a rule inserted above shifts every handle below it, and `nft
+ * replace rule` keeps the handle while the kernel starts the new rule's
+ * counters from zero.
+ */
+static bool
+fp_rule_same(const struct fp_ruleset *to, const struct fp_table *tt,
+	     const struct fp_rule *tr, const struct fp_ruleset *from,
+	     const struct fp_table *ft, const struct fp_rule *fr)
+{
+	char *a = ir_rule_str_flags(to->ir, tt->ir, tr->ir, IR_PRINT_NO_STATE);
+	char *b = ir_rule_str_flags(from->ir, ft->ir, fr->ir, IR_PRINT_NO_STATE);
+	bool same = a != NULL && b != NULL && strcmp(a, b) == 0;
+
+	free(a);
+	free(b);
+	return same;
+}
+
 unsigned int
 fp_ruleset_carry_state(struct fp_ruleset *to, const struct fp_ruleset *from)
 {
@@ -992,7 +1014,7 @@ fp_ruleset_carry_state(struct fp_ruleset *to, const struct fp_ruleset *from)
 				const struct fp_rule *tr = &tc->rules[ri];
 				const struct fp_rule *fr = fp_find_rule(fc, tr->ir->handle);
 
-				if (fr == NULL)
+				if (fr == NULL || !fp_rule_same(to, tt, tr, from, ft, fr))
 					continue;
 				for (unsigned int k = 0; k < RTE_DIM(kinds); k++)
 					for (unsigned int nth = 0;; nth++) {

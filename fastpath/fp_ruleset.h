@@ -184,7 +184,10 @@ void fp_ruleset_rule_counter_add(struct fp_ruleset *rs, uint32_t table_idx,
 
 /*
  * Reload: carry runtime state from `from` (the previous generation) into
- * `to`, for rules with the same handle in the same table/chain (the nth
+ * `to`, for the same rule (same handle in the same table/chain and the
+ * same definition, counter values aside: ir_rule_str_flags() with
+ * IR_PRINT_NO_STATE; a rule replaced under its handle starts afresh, as
+ * in the kernel) (the nth
  * counter/limit/quota statement to the nth of the same kind) and for named
  * objects with the same table, type and name:
  * - counters and quotas: the traffic `from` counted (its totals minus its

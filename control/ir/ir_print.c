@@ -22,6 +22,7 @@ struct ir_printer {
 	const struct ir_ruleset *rs;
 	const struct ir_table *t;
 	struct ir_pctxs ctx;
+	unsigned int flags;		/* enum ir_print_flags */
 };
 
 /* ---- fields ------------------------------------------------------------- */
@@ -508,7 +509,7 @@ ir_print_quota(struct ir_printer *p, const struct ir_quota *q)
 {
 	ir_sbuf_printf(p->b, "%s", q->invert ? "over " : "");
 	ir_print_units(p, q->bytes);
-	if (q->consumed != 0) {
+	if (q->consumed != 0 && !(p->flags & IR_PRINT_NO_STATE)) {
 		ir_sbuf_printf(p->b, " used ");
 		ir_print_units(p, q->consumed);
 	}
@@ -658,8 +659,11 @@ ir_print_stmt(struct ir_printer *p, const struct ir_stmt *s)
 {
 	switch (s->kind) {
 	case IR_STMT_COUNTER:
-		ir_sbuf_printf(p->b, "counter packets %" PRIu64 " bytes %" PRIu64,
-			       s->counter.packets, s->counter.bytes);
+		if (p->flags & IR_PRINT_NO_STATE)
+			ir_sbuf_printf(p->b, "counter");
+		else
+			ir_sbuf_printf(p->b, "counter packets %" PRIu64 " bytes %" PRIu64,
+				       s->counter.packets, s->counter.bytes);
 		break;
 	case IR_STMT_OBJREF:
 		ir_sbuf_printf(p->b, "%s name \"%s\"", ir_obj_type_name(s->objref.type),
@@ -921,8 +925,16 @@ char *
 ir_rule_str(const struct ir_ruleset *rs, const struct ir_table *t,
 	    const struct ir_rule *r)
 {
+	return ir_rule_str_flags(rs, t, r, 0);
+}
+
+char *
+ir_rule_str_flags(const struct ir_ruleset *rs, const struct ir_table *t,
+		  const struct ir_rule *r, unsigned int flags)
+{
 	struct ir_sbuf b = { 0 };
-	struct ir_printer p = { .b = &b, .rs = rs, .t = t };
+	struct ir_printer p = { .b = &b, .rs = rs, .t = t,
+				.flags = flags & IR_PRINT_NO_STATE };
 
 	ir_print_rule_body(&p, r);
 	ir_sbuf_printf(&b, "%s", "");

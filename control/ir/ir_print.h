@@ -26,12 +26,18 @@ extern "C" {
 
 enum ir_print_flags {
 	IR_PRINT_HANDLES = 1u << 0,
+	/* counters and quotas without what they have counted: the text of a
+	 * rule's definition, to tell whether two rules are the same rule */
+	IR_PRINT_NO_STATE = 1u << 1,
 };
 
 int ir_print(FILE *f, const struct ir_ruleset *rs, unsigned int flags);
 /* One rule on one line, no newline, no handle; malloc'ed or NULL. */
 char *ir_rule_str(const struct ir_ruleset *rs, const struct ir_table *t,
 		  const struct ir_rule *r);
+/* The same with IR_PRINT_NO_STATE (the only flag it reads). */
+char *ir_rule_str_flags(const struct ir_ruleset *rs, const struct ir_table *t,
+			const struct ir_rule *r, unsigned int flags);
 
 #ifdef __cplusplus
 }

@@ -1075,6 +1075,73 @@ test_counters_objects_lcores(void)
 	finish(rs);
 }
 
+/*
+ * A reload carries state only to the same rule: a rule that took another's
+ * handle (a file reloaded with a rule inserted above; `nft replace rule`)
+ * starts from its own IR values, as a new rule does in the kernel.
+ */
+static void
+build_carry_ir(uint16_t first_port)
+{
+	struct ir_table *t;
+	struct ir_chain *c;
+	struct ir_rule *r;
+
+	b_new();
+	t = irb_table("t");
+	c = irb_base(t, "c", 0, IR_POLICY_ACCEPT, "eth0", 0);
+	/* tcp dport FIRST counter accept (handle 2) */
+	r = irb_rule(c);
+	b_dport(r, 6, first_port);
+	irb_stmt(r, IR_STMT_COUNTER);
+	irb_verdict(r, IR_VERDICT_ACCEPT, NULL);
+	/* tcp dport 2 counter accept (handle 3, the same in both) */
+	r = irb_rule(c);
+	b_dport(r, 6, 2);
+	irb_stmt(r, IR_STMT_COUNTER);
+	irb_verdict(r, IR_VERDICT_ACCEPT, NULL);
+}
+
+static void
+test_carry_same_rule(void)
+{
+	struct ir_ruleset *old_ir;
+	struct fp_ruleset *old_rs, *new_rs;
+	struct fp_counter c2, c3;
+	struct outcome o;
+	struct frame f;
+	unsigned int n;
+
+	build_carry_ir(1);
+	old_rs = build();
+	old_ir = B;
+	if (old_rs == NULL)
+		return;
+	for (uint16_t dport = 1; dport <= 2; dport++) {
+		struct pkt k = tcp4(1, dport);
+
+		mk(&f, &k);
+		run(old_rs, 0, &f, &o);
+		done(&o);
+	}
+	B = NULL;
+	build_carry_ir(5);	/* handle 2 is now tcp dport 5 */
+	new_rs = build();
+	if (new_rs != NULL) {
+		n = fp_ruleset_carry_state(new_rs, old_rs);
+		CHECK(n == 1, "one counter carried (handle 3), not %u", n);
+		fp_ruleset_rule_counter(new_rs, "t", "c", 2, 0, &c2);
+		fp_ruleset_rule_counter(new_rs, "t", "c", 3, 0, &c3);
+		CHECK(c2.packets == 0, "handle 2 redefined: starts at 0, not %" PRIu64,
+		      c2.packets);
+		CHECK(c3.packets == 1, "handle 3 unchanged: carried (%" PRIu64 ")",
+		      c3.packets);
+	}
+	fp_ruleset_free(old_rs);
+	ir_ruleset_free(old_ir);
+	finish(new_rs);
+}
+
 static void
 test_limits(void)
 {
@@ -1867,6 +1934,7 @@ main(int argc, char **argv)
 	test_mark_across_chains();
 	test_counters_objects_lcores();
 	test_limits();
+	test_carry_same_rule();
 	test_fwd_dup();
 	test_payload_set();
 	test_reject();
