@@ -53,16 +53,21 @@ CHUNK_GAP_S = 0.001
 A_TEXT = """table netdev t {
 	chain in0 {
 		type filter hook ingress device "eth0" priority 0; policy accept;
-		udp dport 10000-10511 counter drop
+		udp dport 10000-10511 meta mark set 1
+		meta mark 1 counter drop
 		counter accept
 	}
 }
 """
-# Same table/chain/handles as A (rules 2 and 3), so counters carry over.
+# A and B differ in rule 2 only (it marks what to drop); rules 3 and 4 are
+# the same rules in both (same handles, same definitions), so their
+# counters carry over every swap. A rule redefined under its handle would
+# start afresh (unit-interp checks that).
 B_TEXT = """table netdev t {
 	chain in0 {
 		type filter hook ingress device "eth0" priority 0; policy accept;
-		ip saddr 10.0.1.0-10.0.2.255 counter drop
+		ip saddr 10.0.1.0-10.0.2.255 meta mark set 1
+		meta mark 1 counter drop
 		counter accept
 	}
 }
@@ -375,8 +380,8 @@ def test_sighup():
         dropped, fwd = check_ports(tag, st, feed.sent, n_out)
         T.check_eq(st["ruleset"]["generation"], RELOADS + 1, f"{tag}: stats: generation")
         rc_ = {r["handle"]: r["packets"] for r in st["ruleset"]["rules"]}
-        # Same handles in A and B: each rule's count carried over 100 swaps.
-        T.check_eq(rc_, {2: dropped, 3: fwd},
+        # Rules 3 and 4, the same in A and B: counts carried over 100 swaps.
+        T.check_eq(rc_, {3: dropped, 4: fwd},
                    f"{tag}: drop rule == dropped, accept rule == forwarded, carried over every swap")
         T.check_eq(sum(rc_.values()), feed.sent, f"{tag}: rule counters sum to the frames sent")
 
