@@ -10,7 +10,8 @@
  *                 below take their addresses and ports from p[] as well,
  *                 so that rules and frames meet
  *   byte 17       run: bits 0-1 input port, bit 2 lcore, bits 3-4 cls
- *                 options (default, tiny set/ACL budgets, interp_only)
+ *                 options (0 default, 1 tiny set and ACL budgets, 2 one
+ *                 ACL rule, 3 default or, with bit 7, interp_only)
  *   then records, one frame each, until the input ends:
  *     k           bits 0-2 kind (0 raw, 1-6 frame template, 7 control),
  *                 bits 3-4 segments (one, two, three, many tiny),
