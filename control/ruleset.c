@@ -157,7 +157,8 @@ ruleset_check(const struct cfg *c)
  * The compiled classifier next to the interpreter (fastpath/cls.h): the
  * same verdicts, found without a rule-by-rule walk. Without it (build
  * failure, or NFTFWD_CLS=off in the environment for comparisons) every
- * packet runs the interpreter.
+ * packet runs the interpreter; NFTFWD_CLS=nocache leaves out its result
+ * cache (benchmarks of the trie walk itself).
  */
 static void
 ruleset_compile_cls(struct fp_ruleset *fp)
@@ -175,6 +176,7 @@ ruleset_compile_cls(struct fp_ruleset *fp)
 	}
 	memset(&co, 0, sizeof(co));
 	co.simd_512 = true;
+	co.no_cache = env != NULL && strcmp(env, "nocache") == 0;
 	co.err = err;
 	co.err_len = sizeof(err);
 	ret = cls_build(fp, &co, &c);
@@ -185,9 +187,11 @@ ruleset_compile_cls(struct fp_ruleset *fp)
 	}
 	cls_get_stats(c, &st);
 	RS_LOG(INFO, "classifier: %u program(s), %u entries, %u ACL rules in %u context(s), "
-		"%u handed to the interpreter, %u checked at run time, %s, built in %.1f ms",
+		"%u handed to the interpreter, %u checked at run time, %s, built in %.1f ms, "
+		"result cache %" PRIu64 " KiB",
 		st.n_progs, st.n_entries, st.n_acl_rules, st.n_contexts, st.n_handoff,
-		st.n_checked, cls_alg_name(st.alg), st.build_ns / 1e6);
+		st.n_checked, cls_alg_name(st.alg), st.build_ns / 1e6,
+		st.cache_bytes >> 10);
 	fp->cls = c;
 	fp->cls_free = cls_free_opaque;
 }

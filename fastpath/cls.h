@@ -58,6 +58,11 @@
  *   raises it to 512 bits (rte_vect_set_max_simd_bitwidth()) when the CPU
  *   has AVX512F/VL/CD/BW, unless the user fixed it with
  *   --force-max-simd-bitwidth. cls_alg_name() says what was chosen.
+ * - Result cache: unless opts->no_cache, each lcore keeps rte_acl's
+ *   answers for the keys it has seen (cls_int.h: 16k entries, 512 KiB per
+ *   lcore of the fp_ruleset, for programs whose key fits 24 bytes), so a
+ *   packet of a known flow costs a hash lookup instead of a trie walk. The
+ *   answer is a function of the key bytes alone, so hits change nothing.
  * - Memory: rte_acl's build memory is not bounded by rte_acl; each build
  *   runs under opts->build_mem_mb (cls_acl.c: the process's address-space
  *   limit is lowered for its duration). A segment that rte_acl cannot
@@ -105,6 +110,8 @@ struct cls_opts {
 	bool simd_512;
 	/* Compile every base chain to "interpreter from rule 0" (tests). */
 	bool interp_only;
+	/* No result cache (see the contract): every burst classifies. */
+	bool no_cache;
 	char *err;		/* optional message buffer */
 	size_t err_len;
 };
@@ -121,6 +128,8 @@ struct cls_stats {
 	uint32_t max_fields;	/* ACL fields of the widest program */
 	uint32_t max_segments;	/* segments of one program */
 	uint32_t n_linear_fallback;	/* segments rte_acl could not build */
+	uint32_t n_cached_progs;	/* programs using the result cache */
+	uint64_t cache_bytes;	/* result cache, all lcores */
 	int alg;		/* enum rte_acl_classify_alg used */
 	uint64_t build_ns;	/* wall time of cls_build() */
 	uint64_t acl_ns;	/* of which in rte_acl_add_rules/build */

@@ -1137,6 +1137,68 @@ cl_rboxes(struct cc *c, const struct cl_layout *L, struct cls *cls,
 	return 0;
 }
 
+/*
+ * The key bytes rte_acl's answer depends on (cls_int.h, result cache):
+ * byte 0 and the fields placed in the layout, not the pad bytes (wildcards
+ * in every rule, and never written by the key builder). A program whose
+ * fields reach past CLS_CACHE_KEY is not cached.
+ */
+static void
+cl_cache_mask(const struct cc *c, struct cls_prog *p)
+{
+	uint8_t m[CLS_CACHE_KEY] = { 0xff };
+
+	p->cached = true;
+	for (unsigned int f = 0; f < c->n_fld; f++) {
+		const struct cc_fld *F = &c->fld[f];
+
+		if (F->dropped || F->uses == 0)
+			continue;
+		if (F->key_off + F->size > CLS_CACHE_KEY) {
+			p->cached = false;
+			return;
+		}
+		memset(&m[F->key_off], 0xff, F->size);
+	}
+	memcpy(p->cache_mask, m, sizeof(p->cache_mask));
+}
+
+/* The validity flags as one table per slot (cls_int.h): 0 or -ENOMEM. */
+static int
+cl_vtab(struct cc *c, struct cls_prog *p)
+{
+	uint16_t max[CLS_VSLOT__COUNT] = { 0 };
+	bool used[CLS_VSLOT__COUNT] = { false };
+
+	p->n_vtab = 0;
+	for (unsigned int k = 0; k < p->n_vcls; k++) {
+		const struct cls_vcls *v = &p->vcls[k];
+
+		if (v->end > CLS_VTAB_MAX_END)
+			return 0;	/* the loop */
+		used[v->slot] = true;
+		max[v->slot] = RTE_MAX(max[v->slot], v->end);
+	}
+	for (unsigned int s = 0; s < CLS_VSLOT__COUNT; s++) {
+		uint64_t *t;
+
+		if (!used[s])
+			continue;
+		t = cls_zalloc(c->cls, max[s] + 1u, sizeof(*t));
+		if (t == NULL)
+			return -ENOMEM;
+		for (unsigned int a = 0; a <= max[s]; a++)
+			for (unsigned int k = 0; k < p->n_vcls; k++)
+				if (p->vcls[k].slot == s && p->vcls[k].end <= a)
+					t[a] |= 1ull << p->vcls[k].shift;
+		p->vtab[p->n_vtab].slot = (uint8_t)s;
+		p->vtab[p->n_vtab].max = max[s];
+		p->vtab[p->n_vtab].t = t;
+		p->n_vtab++;
+	}
+	return 0;
+}
+
 int
 cc_acl_build(struct cc *c, struct cls_prog *p)
 {
@@ -1361,6 +1423,9 @@ cc_acl_build(struct cc *c, struct cls_prog *p)
 				(vc->fast ? CLS_VSLOT_TH_FAST : CLS_VSLOT_TH) :
 				CLS_VSLOT_L4PROTO };
 	}
+	rc = cl_vtab(c, p);
+	if (rc)
+		goto out;
 	/* the flag bytes the key builder writes (byte 0 always: the first
 	 * field; the others when placed) */
 	p->n_flag = 0;
@@ -1379,6 +1444,7 @@ cc_acl_build(struct cc *c, struct cls_prog *p)
 	}
 	if (p->n_flag == 0)
 		p->n_flag = 1;
+	cl_cache_mask(c, p);
 	p->key_size = L->key_size;
 	p->n_src = (uint16_t)ns;
 	p->src = src;

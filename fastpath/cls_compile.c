@@ -810,6 +810,38 @@ cls_alg_name(int alg)
 
 /* ---- build -------------------------------------------------------------------------- */
 
+/* The result cache (cls_int.h): ids per program, one table per lcore. */
+static int
+cls_cache_init(struct cls *c, const struct cls_opts *o)
+{
+	size_t bytes;
+	void *mem;
+
+	for (uint32_t k = 0; k < c->n_progs; k++) {
+		struct cls_prog *p = c->progs[k];
+
+		p->cache_id = k * CLS_MAX_SEGS + 1;
+		if (p->interp_only || p->n_segs == 0)
+			p->cached = false;
+		c->stats.n_cached_progs += p->cached;
+	}
+	if (o->no_cache || c->stats.n_cached_progs == 0 || c->rs->n_lcores == 0) {
+		for (uint32_t k = 0; k < c->n_progs; k++)
+			c->progs[k]->cached = false;
+		c->stats.n_cached_progs = 0;
+		return 0;
+	}
+	bytes = (size_t)c->rs->n_lcores * CLS_CACHE_BUCKETS *
+		sizeof(struct cls_cache_bkt);
+	if (posix_memalign(&mem, RTE_CACHE_LINE_SIZE, bytes) != 0)
+		return -ENOMEM;
+	memset(mem, 0, bytes);
+	c->cache = mem;
+	c->n_cache_lcores = c->rs->n_lcores;
+	c->stats.cache_bytes = bytes;
+	return 0;
+}
+
 int
 cls_build(const struct fp_ruleset *rs, const struct cls_opts *opts,
 	  struct cls **out)
@@ -898,6 +930,9 @@ cls_build(const struct fp_ruleset *rs, const struct cls_opts *opts,
 		c->stats.max_fields = RTE_MAX(c->stats.max_fields, p->n_fields);
 		c->stats.max_segments = RTE_MAX(c->stats.max_segments, p->n_segs);
 	}
+	rc = cls_cache_init(c, o);
+	if (rc)
+		goto fail;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	c->stats.build_ns = (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000000ull +
 			    (uint64_t)(t1.tv_nsec - t0.tv_nsec);
@@ -921,6 +956,7 @@ cls_free(struct cls *c)
 		for (uint32_t g = 0; g < c->progs[k]->n_segs; g++)
 			for (uint32_t q = 0; q < c->progs[k]->segs[g].n_ctx; q++)
 				rte_acl_free(c->progs[k]->segs[g].ctx[q]);
+	free(c->cache);
 	for (m = c->mem; m != NULL; m = next) {
 		next = m->next;
 		free(m);

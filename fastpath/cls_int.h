@@ -189,6 +189,7 @@ struct cls_src {
 #define CLS_LINEAR_MAX	2	/* entries of a segment checked one by one */
 #define CLS_DEF_BUILD_MEM_MB	1024	/* cls_opts.build_mem_mb default */
 #define CLS_MAX_FLAG_BYTES	8	/* validity flags: 64 load classes */
+#define CLS_VTAB_MAX_END	512	/* flags by table up to this end */
 #define CC_MAX_VCLASS_RT	(8 * CLS_MAX_FLAG_BYTES)
 
 /* A box as the run time tests it on a key (segments checked in turn). */
@@ -236,9 +237,36 @@ struct cls_seg {
 	struct rte_acl_ctx **ctx;	/* [n_ctx] */
 };
 
+/*
+ * The result cache (cls_run.c): per lcore, rte_acl's answer for a segment
+ * remembered by the key bytes it depends on. rte_acl's answer is a pure
+ * function of those bytes (the fields of the layout; pad bytes are
+ * wildcards in every rule), so a hit gives exactly what a classify call
+ * would, and packets of a flow seen before skip the trie walk. Entries
+ * hold the masked key (the first CLS_CACHE_KEY bytes of the key), the
+ * segment's id (never 0: an empty entry never matches) and the answer.
+ * Buckets of two entries, one cache line; a new entry goes in front and
+ * pushes the older one out of the bucket.
+ */
+#define CLS_CACHE_KEY		24	/* key bytes a cached program may use */
+#define CLS_CACHE_BUCKETS	8192	/* per lcore: 16k entries, 512 KiB */
+
+struct cls_cache_ent {
+	uint64_t k[CLS_CACHE_KEY / 8];
+	uint32_t id;
+	uint32_t res;
+};
+
+struct cls_cache_bkt {
+	struct cls_cache_ent e[2];
+} __rte_aligned(64);
+
 struct cls_prog {
 	const struct fp_chain *base;
 	bool interp_only;		/* run interp_run_from(rule 0) */
+	bool cached;			/* key fits the result cache */
+	uint32_t cache_id;		/* segment acl_idx + cache_id: its id */
+	uint64_t cache_mask[CLS_CACHE_KEY / 8];	/* key bytes rte_acl reads */
 	uint16_t key_size;
 	uint16_t n_src;
 	uint32_t n_entries;
@@ -251,6 +279,16 @@ struct cls_prog {
 	uint8_t n_vcls;
 	struct cls_vcls vcls[CC_MAX_VCLASS_RT];
 	uint8_t flag_off[CLS_MAX_FLAG_BYTES];	/* their key bytes */
+	/* The flags as table look-ups, one per slot its classes use:
+	 * vtab[s].t[min(avail, max)] is the bits of the slot's classes whose
+	 * end is at most avail (avail < 0: none). n_vtab 0: the loop over
+	 * vcls instead (a class ends too far out for a table). */
+	uint8_t n_vtab;
+	struct {
+		uint8_t slot;		/* enum cls_vslot */
+		uint16_t max;		/* largest end of its classes */
+		const uint64_t *t;	/* [max + 1] */
+	} vtab[CLS_VSLOT__COUNT];
 	const struct cls_entry *entries;	/* [n_entries] */
 	const uint8_t *seg_of;		/* [n_entries + 1]: segment of a pos */
 	const struct cls_rbox *rbox;	/* entries' boxes */
@@ -270,6 +308,9 @@ struct cls {
 	uint32_t n_progs;
 	struct cls_prog **progs;
 	struct cls_stats stats;
+	/* result cache: [n_cache_lcores][CLS_CACHE_BUCKETS], NULL: none */
+	struct cls_cache_bkt *cache;
+	uint32_t n_cache_lcores;
 	void *mem;			/* private: allocations */
 };
 

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include <rte_acl.h>
+#include <rte_hash_crc.h>
 #include <rte_prefetch.h>
 
 #include "fastpath/cls_int.h"
@@ -294,9 +295,19 @@ cls_keys_burst(const struct cls_prog *p, struct rte_mbuf *const *m,
 			avail[CLS_VSLOT_TH_FAST] = l4 ? th : -1;
 			avail[CLS_VSLOT_TH] = l4 && pv->fragoff == 0 ? th : -1;
 			avail[CLS_VSLOT_L4PROTO] = l4 ? 0 : -1;
-			for (unsigned int c = 0; c < nv; c++)
-				fl |= (uint64_t)((int32_t)vc[c].end <=
-						 avail[vc[c].slot]) << vc[c].shift;
+			if (likely(p->n_vtab != 0)) {
+				for (unsigned int t = 0; t < p->n_vtab; t++) {
+					int32_t a = avail[p->vtab[t].slot];
+					int32_t mx = p->vtab[t].max;
+
+					if (a >= 0)
+						fl |= p->vtab[t].t[a < mx ? a : mx];
+				}
+			} else {
+				for (unsigned int c = 0; c < nv; c++)
+					fl |= (uint64_t)((int32_t)vc[c].end <=
+							 avail[vc[c].slot]) << vc[c].shift;
+			}
 			for (unsigned int f = 0; f < nf; f++)
 				keys[i][fo[f]] = (uint8_t)(fl >> (8 * f));
 		}
@@ -378,6 +389,72 @@ cls_classify_seg(const struct cls_seg *sg, const uint8_t **data, uint32_t n,
 	}
 }
 
+/*
+ * cls_classify_seg() through the lcore's result cache (cls_int.h): the
+ * masked keys are hashed and looked up first, the misses classified
+ * together and remembered.
+ */
+static void
+cls_classify_seg_cached(const struct cls *c, unsigned int lcore,
+			const struct cls_prog *p, const struct cls_seg *sg,
+			const uint8_t **data, uint32_t n, uint32_t *res)
+{
+	struct cls_cache_bkt *tab = c->cache + (size_t)lcore * CLS_CACHE_BUCKETS;
+	const uint32_t id = p->cache_id + sg->acl_idx;
+	uint64_t k[CLS_BURST_MAX][CLS_CACHE_KEY / 8];
+	struct cls_cache_bkt *b[CLS_BURST_MAX];
+	const uint8_t *mdata[CLS_BURST_MAX];
+	uint32_t mres[CLS_BURST_MAX];
+	uint8_t miss[CLS_BURST_MAX];
+	uint32_t nm = 0;
+
+	RTE_BUILD_BUG_ON(CLS_CACHE_KEY / 8 != 3);
+	RTE_BUILD_BUG_ON(CLS_KEY_ROW < CLS_CACHE_KEY);
+	RTE_BUILD_BUG_ON((CLS_CACHE_BUCKETS & (CLS_CACHE_BUCKETS - 1)) != 0);
+	/* hash all, prefetch the buckets, then compare: the loads overlap */
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t h;
+
+		memcpy(k[i], data[i], CLS_CACHE_KEY);
+		k[i][0] &= p->cache_mask[0];
+		k[i][1] &= p->cache_mask[1];
+		k[i][2] &= p->cache_mask[2];
+		h = rte_hash_crc_8byte(k[i][0], id);
+		h = rte_hash_crc_8byte(k[i][1], h);
+		h = rte_hash_crc_8byte(k[i][2], h);
+		b[i] = &tab[h & (CLS_CACHE_BUCKETS - 1)];
+		rte_prefetch0(b[i]);
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		const struct cls_cache_ent *e = b[i]->e;
+		uint32_t w;
+
+		for (w = 0; w < 2; w++)
+			if (e[w].id == id && e[w].k[0] == k[i][0] &&
+			    e[w].k[1] == k[i][1] && e[w].k[2] == k[i][2])
+				break;
+		if (likely(w < 2)) {
+			res[i] = e[w].res;
+			continue;
+		}
+		miss[nm] = (uint8_t)i;
+		mdata[nm++] = data[i];
+	}
+	if (nm == 0)
+		return;
+	cls_classify_seg(sg, mdata, nm, mres);
+	for (uint32_t j = 0; j < nm; j++) {
+		uint32_t i = miss[j];
+		struct cls_cache_ent *e = b[i]->e;
+
+		res[i] = mres[j];
+		e[1] = e[0];
+		memcpy(e[0].k, k[i], sizeof(e[0].k));
+		e[0].id = id;
+		e[0].res = mres[j];
+	}
+}
+
 static inline const uint8_t *cls_key_of(struct cls_walk *w,
 					const struct cls_prog *p);
 
@@ -394,7 +471,14 @@ cls_seg_res(struct cls_walk *w, const struct cls_prog *p, uint32_t j)
 			/* frames the hook does not see are never walked:
 			 * their keys do not matter */
 			(void)cls_key_of(w, p);
-			cls_classify_seg(sg, hr->data, w->n, hr->r[sg->acl_idx]);
+			if (p->cached && w->lcore < w->c->n_cache_lcores &&
+			    sg->n_ctx > 0)
+				cls_classify_seg_cached(w->c, w->lcore, p, sg,
+							hr->data, w->n,
+							hr->r[sg->acl_idx]);
+			else
+				cls_classify_seg(sg, hr->data, w->n,
+						 hr->r[sg->acl_idx]);
 			hr->done |= bit;
 		}
 		return hr->r[sg->acl_idx][w->i];

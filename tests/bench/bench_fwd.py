@@ -6,7 +6,7 @@ same run, runs interleaved, medians over the runs.
 
   bench_fwd.py [--runs 5] [--seconds 5] [--frames 4096] [--pcap FILE]
                [-f RULESET ...] [--rules 10,100,1000,10000,100000] [--no-5tswap]
-               [--interp N,...]
+               [--interp N,...] [--nocache N,...]
 
 --pcap replays that file's frames instead of generated ones (e.g. the
 traffic tests/bench/gen_rules.py writes next to a ruleset).
@@ -19,7 +19,10 @@ compiled classifier was built with nothing left to the interpreter
 (0 entries handed over, 0 checked at run time) and must drop the share of
 frames gen_rules.py says the ruleset drops; a run that does not is an
 error, not a number.  --interp N,... adds runs of those sizes with
-NFTFWD_CLS=off (the reference interpreter on every packet) for comparison.
+NFTFWD_CLS=off (the reference interpreter on every packet) for comparison;
+--nocache N,... runs of those sizes with NFTFWD_CLS=nocache (the classifier
+without its per-lcore result cache: every packet walks the rte_acl trie, as
+with traffic of more flows than the cache holds).
 
 Each run is timed from the moment forwarding starts (a line in the
 program's output) to SIGINT; its rate is packets received / seconds.
@@ -132,10 +135,12 @@ class FwdRun:
         self.maxrss_kb = maxrss_kb
 
 
-def run_fwd(pcap, seconds, ruleset, interp=False, want_drop=None):
+def run_fwd(pcap, seconds, ruleset, interp=False, want_drop=None, nocache=False):
     env = dict(os.environ)
     if interp:
         env["NFTFWD_CLS"] = "off"
+    elif nocache:
+        env["NFTFWD_CLS"] = "nocache"
     with tempfile.TemporaryDirectory() as d:
         cmd = [BIN] + eal(f"bench_fwd_{os.getpid()}", pcap) + [
             "--", "--port", "src=net_pcap0", "--port", "sink=net_null0",
@@ -219,12 +224,14 @@ def main():
                     help="rule-scaling table: gen_rules.py rulesets of these sizes and their traffic")
     ap.add_argument("--interp", type=sizes, default=[],
                     help="with --rules: also these sizes with NFTFWD_CLS=off (interpreter)")
+    ap.add_argument("--nocache", type=sizes, default=[],
+                    help="with --rules: also these sizes with NFTFWD_CLS=nocache (no result cache)")
     ap.add_argument("--no-5tswap", action="store_true", help="leave out testpmd 5tswap")
     a = ap.parse_args()
     if a.rules and a.pcap:
         ap.error("--rules brings its own traffic: no --pcap")
-    if set(a.interp) - set(a.rules):
-        ap.error("--interp sizes must be among --rules")
+    if set(a.interp + a.nocache) - set(a.rules):
+        ap.error("--interp and --nocache sizes must be among --rules")
     hz = tsc_hz()
     results = {}    # name -> [FwdRun or pps]
     with tempfile.TemporaryDirectory() as d:
@@ -250,6 +257,11 @@ def main():
             rs, drop = generated[n]
             configs.append((f"dpdk-nft-fwd, {n} rules",
                             lambda rs=rs, drop=drop: run_fwd(pcap, a.seconds, rs, want_drop=drop)))
+        for n in a.nocache:
+            rs, drop = generated[n]
+            configs.append((f"dpdk-nft-fwd, {n} rules, no cache",
+                            lambda rs=rs, drop=drop: run_fwd(pcap, a.seconds, rs, want_drop=drop,
+                                                             nocache=True)))
         for n in a.interp:
             rs, drop = generated[n]
             configs.append((f"dpdk-nft-fwd, {n} rules, interpreter",

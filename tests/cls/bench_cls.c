@@ -104,7 +104,7 @@ main(int argc, char **argv)
 	};
 	const char *dev = "src", *names[2];
 	unsigned int burst = 32, seconds = 2;
-	bool run_interp = true;
+	bool run_interp = true, dump = false;
 	struct ir_ruleset *ir = NULL;
 	struct fp_ruleset_opts fo;
 	struct fp_ruleset *rs = NULL;
@@ -118,7 +118,8 @@ main(int argc, char **argv)
 
 	if (argc < 3) {
 		fprintf(stderr, "usage: %s RULESET.nft FRAMES.pcap [--device NAME] "
-			"[--burst N] [--seconds N] [--no-interp]\n", argv[0]);
+			"[--burst N] [--seconds N] [--no-interp] [--alg N] [--dump]\n",
+			argv[0]);
 		return 2;
 	}
 	for (int i = 3; i < argc; i++) {
@@ -132,6 +133,8 @@ main(int argc, char **argv)
 			run_interp = false;
 		else if (strcmp(argv[i], "--alg") == 0 && i + 1 < argc)
 			co.alg = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--dump") == 0)
+			dump = true;
 	}
 	if (burst == 0 || burst > CLS_BURST_MAX)
 		burst = 32;
@@ -178,6 +181,8 @@ main(int argc, char **argv)
 	       st.n_contexts, st.max_fields, st.max_segments, st.n_handoff,
 	       st.n_checked, cls_alg_name(st.alg), st.build_ns / 1e6,
 	       st.acl_ns / 1e6);
+	if (dump)
+		cls_dump(stdout, c);
 
 	/*
 	 * Rounds of 64 bursts, each timed: the busiest machine still leaves
