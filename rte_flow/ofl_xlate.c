@@ -1191,6 +1191,7 @@ xlate(const struct ofl_xlate_cfg *cfg, const struct ir_rule *rule,
 	struct xs s = { cfg, x, widen, false };
 	struct klist keys = { .max = match_max }, res = { .max = max };
 	struct ofl_key wild;
+	bool stmt_seen;
 	int ret = 0;
 
 	*over = false;
@@ -1200,15 +1201,30 @@ xlate(const struct ofl_xlate_cfg *cfg, const struct ir_rule *rule,
 	memset(&wild, 0, sizeof(wild));
 	if (kl_push(&keys, &wild) < 0)
 		return -ENOMEM;
+	stmt_seen = false;
 	for (uint32_t i = 0; i <= rule->nitems; i++) {
 		const struct ir_match *m = NULL;
 		struct klist terms = { .max = match_max };
 		char why[OFL_WHY_LEN] = "";
 		enum mres r;
 
+		if (i < rule->nitems && rule->items[i].kind != IR_ITEM_MATCH) {
+			stmt_seen = true;
+			continue;
+		}
+		if (stmt_seen && (i < rule->nitems ||
+				  rule->verdict.v.kind == IR_VERDICT_VMAP)) {
+			/*
+			 * A statement (dup, counter, mark set, ...) already ran on
+			 * packets this match may still refuse: the rule acts on
+			 * more than its matches, so the key stops here (a superset:
+			 * punt or partial, never exact).
+			 */
+			if (!fail(&s, "%s", "a match after a statement (the statement runs on packets the match refuses)"))
+				goto refuse;
+			continue;
+		}
 		if (i < rule->nitems) {
-			if (rule->items[i].kind != IR_ITEM_MATCH)
-				continue;
 			m = &rule->items[i].match;
 			if (m->kind == IR_MATCH_LOOKUP)
 				r = match_lookup(&s, &m->lookup, m->invert, &terms,

@@ -3386,6 +3386,51 @@ test_shadow_hot_rule_stays_below_cold(void)
 	ir_ruleset_free(B);
 }
 
+/*
+ * "ip saddr 10.0.0.0/24 counter ip protocol udp drop": the counter counts
+ * TCP packets the later match then refuses (gen_random seed 3 case 82:
+ * "... dup to eth1 tcp dport vmap ..." lost the dup of ICMP packets). The
+ * key must stop at the statement: never an exact drop with the UDP key.
+ */
+static void
+test_match_after_statement(void)
+{
+	static const struct ofl_caps caps[] = {
+		{ 16, 512, true, true, false, false, false },
+		{ 1, 512, true, true, false, false, false },
+	};
+	const uint8_t udp = 17;
+	struct ir_table *t;
+	struct ir_chain *c;
+	struct ir_rule *r;
+	struct fp_ruleset *fp;
+
+	b_new();
+	t = b_table("t");
+	c = b_base(t, "c", 0, IR_POLICY_ACCEPT);
+	r = b_rule(c);
+	sh_net(r, sh_net24, sh_m24);
+	b_stmt(r, IR_STMT_COUNTER);
+	b_cmp(r, op_pl(IR_BASE_NETWORK, 9, 1), IR_CMP_EQ, &udp, 1);
+	b_verdict(r, IR_VERDICT_DROP, NULL);
+	fp = build_fp();
+	for (unsigned int p = 0; p < RTE_DIM(caps); p++) {
+		struct ofl_ctx *ctx;
+		struct ofl_plan *plan = sh_plan("match after a statement", &caps[p], 0, NULL,
+						NULL, fp, &ctx);
+
+		if (plan == NULL)
+			continue;
+		CHECK(plan->ports[0].rules[0].form != OFL_FORM_DROP && !plan->ports[0].rules[0].count,
+		      "%u level(s): a counter before a match is not an exact counted drop (%s: %s)",
+		      caps[p].n_prio, ofl_form_name(plan->ports[0].rules[0].form),
+		      plan->ports[0].rules[0].why);
+		sh_free(ctx, plan);
+	}
+	fp_ruleset_free(fp);
+	ir_ruleset_free(B);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -3441,6 +3486,7 @@ main(int argc, char **argv)
 	test_shadow_partial_and_no_levels();
 	test_shadow_too_few_levels();
 	test_shadow_hot_rule_stays_below_cold();
+	test_match_after_statement();
 	test_bruteforce(getenv("OFL_TEST_RULESETS") ? (unsigned int)atoi(getenv("OFL_TEST_RULESETS")) : 300, 48);
 	test_tap();
 	printf("offload: %u checks passed, %u failed, %u skipped\n", n_pass, n_fail, n_skip);
