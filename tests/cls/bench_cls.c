@@ -118,7 +118,7 @@ main(int argc, char **argv)
 
 	if (argc < 3) {
 		fprintf(stderr, "usage: %s RULESET.nft FRAMES.pcap [--device NAME] "
-			"[--burst N] [--seconds N] [--no-interp] [--alg N] [--dump]\n",
+			"[--burst N] [--seconds N] [--no-interp] [--alg N] [--dump] [--no-cache]\n",
 			argv[0]);
 		return 2;
 	}
@@ -135,6 +135,8 @@ main(int argc, char **argv)
 			co.alg = atoi(argv[++i]);
 		else if (strcmp(argv[i], "--dump") == 0)
 			dump = true;
+		else if (strcmp(argv[i], "--no-cache") == 0)
+			co.no_cache = true;
 	}
 	if (burst == 0 || burst > CLS_BURST_MAX)
 		burst = 32;
