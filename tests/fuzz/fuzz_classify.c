@@ -610,6 +610,15 @@ t_vlan(struct ir_table *t, const struct fz_par *q)
 	b_cmp(r, op_pl(IR_BASE_LL, 0, 6), IR_CMP_EQ, bc, 6);
 	b_verdict(r, IR_VERDICT_DROP, NULL);
 
+	r = b_rule(c1);			/* meta nfproto, iiftype: constants */
+	b_meta8(r, IR_META_NFPROTO, IR_CMP_EQ, 5);
+	{
+		uint16_t it = (q->p[12] & 4) ? 1 : 772;
+
+		b_cmp(r, op_meta(IR_META_IIFTYPE), IR_CMP_EQ, &it, 2);
+	}
+	b_stmt(r, IR_STMT_COUNTER);
+
 	r = b_rule(c1);			/* iifname "eth*" ether saddr != X */
 	b_cmp(r, op_meta(IR_META_IIFNAME), IR_CMP_EQ, "eth", 3);
 	memcpy(v, (const uint8_t[]){ 0x02, 0, 0, 0, 0, 0xaa }, 6);
@@ -735,6 +744,13 @@ t_ports(struct ir_table *t, const struct fz_par *q)
 
 	r = b_rule(c);			/* th sport >= X (no l4proto dep) */
 	b_pl16(r, IR_BASE_TRANSPORT, 0, IR_CMP_GTE, q->sport);
+	b_verdict(r, IR_VERDICT_DROP, NULL);
+
+	r = b_rule(c1);			/* th dport in host order (swapped) */
+	o = op_pl(IR_BASE_TRANSPORT, 2, 2);
+	o.order = IR_BO_HOST;
+	b_cmp(r, o, IR_CMP_EQ, (const uint8_t[]){ (uint8_t)q->dport,
+		(uint8_t)(q->dport >> 8) }, 2);
 	b_verdict(r, IR_VERDICT_DROP, NULL);
 
 	r = b_rule(c1);			/* icmp type X drop */
@@ -1147,6 +1163,34 @@ t_mangle(struct ir_table *t, const struct fz_par *q)
 	s->meta.value.len = 4;
 	s->meta.value.data = bytes(&mark, 4);
 
+	r = b_rule(c);			/* meta mark set ip daddr map { } */
+	{
+		static const uint8_t f4[1] = { 4 };
+		struct ir_set *mp = b_set(t, IR_SET_F_MAP, 1, f4);
+
+		mp->data_len = 4;
+		for (unsigned int i = 0; i < 3; i++) {
+			uint8_t k[4];
+			uint32_t d = 0x100 + i;
+
+			memcpy(k, q->dst4, 4);
+			k[3] = (uint8_t)(k[3] + i);
+			b_elem(mp, k, NULL)->data = bytes(&d, 4);
+		}
+		b_set_done(mp);
+		b_meta16(r, IR_META_PROTOCOL, 0x0800);
+		s = b_stmt(r, IR_STMT_META_SET);
+		s->meta.key = IR_META_MARK;
+		s->meta.value.kind = IR_VALUE_MAP;
+		s->meta.value.len = 4;
+		s->meta.value.map.set = mp;
+		s->meta.value.map.nfields = 1;
+		s->meta.value.map.fields = ir_memdup(B,
+			&(struct ir_operand){ op_pl(IR_BASE_NETWORK, 16, 4).field,
+					      IR_BO_NET, NULL },
+			sizeof(struct ir_operand));
+	}
+
 	r = b_rule(c);			/* mark set mark ^ 1 (field value) */
 	b_meta8(r, IR_META_L4PROTO, IR_CMP_EQ, 58);
 	s = b_stmt(r, IR_STMT_META_SET);
@@ -1210,6 +1254,14 @@ t_reject(struct ir_table *t, const struct fz_par *q)
 	s->reject.type = (q->p[12] & 2) ? IR_REJECT_TCP_RST :
 					  IR_REJECT_ICMPX_UNREACH;
 	s->reject.code = q->p[15] % 4;
+
+	r = b_rule(c);			/* 9 dups: one more than a result */
+	b_cmp(r, op_pl(IR_BASE_LL, 0, 1), IR_CMP_EQ, &q->p[15], 1);
+	for (unsigned int i = 0; i < 9; i++) {
+		s = b_stmt(r, IR_STMT_DUP);
+		s->dev.dev = B->devices[i % N_PORTS];
+		s->dev.dev_id = i % N_PORTS;
+	}
 
 	r = b_rule(c);			/* fwd to eth3 */
 	b_meta8(r, IR_META_PKTTYPE, IR_CMP_EQ, q->p[14] % 4);
