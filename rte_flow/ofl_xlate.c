@@ -576,10 +576,23 @@ match_cmp_range(struct xs *s, const struct ir_match *m, struct klist *out,
 					pm[i] |= bit;
 					memset(&k, 0, sizeof(k));
 					if (loc_term(&l, p, pm, len, &k) &&
-					    kl_push(out, &k) < 0)
+					    kl_push(out, &k) < 0) {
+						snprintf(why, wlen, "out of memory");
 						return M_NONE;
+					}
 				}
 			}
+		}
+		/*
+		 * kl_push() stops silently at the list's limit: a truncated
+		 * complement is narrower than the match, and a widened punt
+		 * built from it would let frames it misses resume at a later
+		 * rule. Refuse the match instead (widening then drops it).
+		 */
+		if (out->over) {
+			snprintf(why, wlen, "!= expands to more than %u hardware rules",
+				 out->max);
+			return M_NONE;
 		}
 		return out->n > 0 ? M_TERMS : M_FALSE;
 	}

@@ -419,8 +419,10 @@ class Gen:
                 if h.get("_vlan") and l3 == "ip" and l4 == "tcp":
                     kind = "vlan4"
                 P = Pools()
+                # sorted: set order of str follows PYTHONHASHSEED, and each key draws
+                # from r: unsorted, a case would not depend on (seed, case) alone
                 P.v = {k: (h.get(k) or []) + glob.v.get(k, []) if r.random() < 0.7 else glob.v.get(k, [])
-                       for k in set(glob.v) | set(h) if not k.startswith("_")}
+                       for k in sorted(set(glob.v) | set(h)) if not k.startswith("_")}
             smac = P.pick(r, "ether_saddr", lambda: SRC_MAC) if r.random() < 0.3 else SRC_MAC
             e = Ether(src=smac, dst="02:70:63:61:70:00")
             if kind == "arp":
@@ -511,7 +513,7 @@ def main(argv=None):
     kinds = {}
     planned = entries = 0
     t0 = time.monotonic()
-    with D.Session(PORTS, forwarder=not a.kernel_only) as s:
+    with D.Session(PORTS, binary=a.bin, forwarder=not a.kernel_only) as s:
         for i in idx:
             case = make_case(a.seed, i, a.packets)
             try:

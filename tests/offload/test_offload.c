@@ -3431,6 +3431,145 @@ test_match_after_statement(void)
 	ir_ruleset_free(B);
 }
 
+/*
+ * A widened punt must match every frame its rule matches. `!=` of a prefix
+ * becomes one term per bit of the mask (28 for a /28); kl_push() stops
+ * silently at the expansion cap, so before the fix a cap below that (the
+ * cheap punt's 4, the retry's 64 / 4 = 16) kept the first terms only and
+ * the punt missed e.g. 10.0.0.16-10.0.255.255 for `ip saddr !=
+ * 10.0.0.0/28`: those frames fell through to a later punt and software
+ * resumed after the rule (gen_random seed 3 case 80 on rich: `ip daddr !=
+ * @s0 ip saddr != 172.16.16.112/28 counter goto r0` counted 22 packets
+ * fewer than the kernel, `meta length 126-218 counter drop` as many more).
+ */
+static void
+test_punt_not_narrowed_by_truncated_neq(void)
+{
+	static const uint32_t caps_keys[] = { 4, 16, 64 };
+	static const uint8_t outside[][4] = {
+		{ 10, 0, 0, 16 }, { 10, 0, 0, 99 }, { 10, 0, 0, 255 }, { 10, 0, 1, 0 },
+		{ 10, 0, 255, 255 }, { 10, 1, 0, 0 }, { 9, 255, 255, 255 }, { 0, 0, 0, 0 },
+		{ 255, 255, 255, 255 }, { 11, 0, 0, 0 },
+	};
+	const uint8_t net[4] = { 10, 0, 0, 0 }, m28[4] = { 0xff, 0xff, 0xff, 0xf0 };
+	const uint32_t len_min = 49;
+	const uint8_t f4[1] = { 4 };
+	struct ir_table *t;
+	struct ir_chain *c;
+	struct ir_rule *r;
+	struct ir_set *set;
+	struct ir_operand daddr;
+	struct tframe f[16];
+	unsigned int n = 0;
+
+	/* 1. translation: ip saddr != 10.0.0.0/28 meta length > 49 accept */
+	b_new();
+	t = b_table("t");
+	c = b_base(t, "c", 0, IR_POLICY_ACCEPT);
+	r = b_rule(c);
+	b_proto(r, 0x0800);
+	b_cmp(r, op_masked(op_pl(IR_BASE_NETWORK, 12, 4), m28), IR_CMP_NEQ, net, 4);
+	b_cmp(r, op_meta(IR_META_LEN), IR_CMP_GT, &len_min, 4);
+	b_verdict(r, IR_VERDICT_ACCEPT, NULL);
+	for (unsigned int i = 0; i < RTE_DIM(caps_keys); i++) {
+		struct ofl_xlate_cfg cfg = xcfg;
+		struct ofl_xlate x;
+		unsigned int missed = 0;
+
+		cfg.max_keys = caps_keys[i];
+		ofl_xlate_init(&x);
+		if (ofl_xlate_rule(&cfg, r, true, &x) < 0)
+			abort();
+		for (unsigned int a = 0; a < RTE_DIM(outside); a++) {
+			uint32_t v = (uint32_t)outside[a][0] << 24 | (uint32_t)outside[a][1] << 16 |
+				     (uint32_t)outside[a][2] << 8 | outside[a][3];
+
+			missed += keys_matching(&x, OFL_K_NH + 12, 4, v) == 0;
+		}
+		CHECK(!x.exact && !x.never && missed == 0,
+		      "expansion cap %u: the widened `ip saddr != 10.0.0.0/28` keys (%u) cover "
+		      "every address outside the prefix (%u missed)", caps_keys[i], x.n, missed);
+		ofl_xlate_free(&x);
+	}
+	ir_ruleset_free(B);
+
+	/*
+	 * 2. the plan, shaped like the seed: the first match's 35 terms times
+	 * two tag shapes overflow 64, the retry at 16 drops the set lookup and
+	 * used to truncate the `!=`; a later punt then took the frames from
+	 * 10.0.0.16 up and resumed software at the later rule:
+	 *   ip daddr != { 10.0.0.50, 10.0.0.60 } ip saddr != 10.0.0.0/28 counter accept
+	 *   ip ttl 64 meta length > 49 counter drop
+	 *   ip daddr 10.0.0.77 drop
+	 * (the later punt carries the IPV4 item: no class guard goes above it,
+	 * which would resume these frames early enough to hide the bug)
+	 */
+	b_new();
+	t = b_table("t");
+	c = b_base(t, "c", 0, IR_POLICY_ACCEPT);
+	set = b_set(t, 0, 1, f4);
+	{
+		const uint8_t e1[4] = { 10, 0, 0, 50 }, e2[4] = { 10, 0, 0, 60 };
+
+		b_elem(set, e1, NULL);
+		b_elem(set, e2, NULL);
+	}
+	daddr = op_pl(IR_BASE_NETWORK, 16, 4);
+	r = b_rule(c);
+	b_proto(r, 0x0800);
+	b_lookup(r, set, 1, &daddr, true);
+	b_cmp(r, op_masked(op_pl(IR_BASE_NETWORK, 12, 4), m28), IR_CMP_NEQ, net, 4);
+	b_stmt(r, IR_STMT_COUNTER);
+	b_verdict(r, IR_VERDICT_ACCEPT, NULL);
+	r = b_rule(c);
+	{
+		const uint8_t ttl = 64;
+
+		b_proto(r, 0x0800);
+		b_cmp(r, op_pl(IR_BASE_NETWORK, 8, 1), IR_CMP_EQ, &ttl, 1);
+	}
+	b_cmp(r, op_meta(IR_META_LEN), IR_CMP_GT, &len_min, 4);
+	b_stmt(r, IR_STMT_COUNTER);
+	b_verdict(r, IR_VERDICT_DROP, NULL);
+	r = b_rule(c);		/* exact: the two punts above it are worth placing */
+	{
+		const uint8_t d77[4] = { 10, 0, 0, 77 };
+
+		b_proto(r, 0x0800);
+		b_cmp(r, op_pl(IR_BASE_NETWORK, 16, 4), IR_CMP_EQ, d77, 4);
+	}
+	b_verdict(r, IR_VERDICT_DROP, NULL);
+	{
+		/* 10.0.<b2>.<b3> -> 10.0.0.99 (or .50), 140 bytes from the network header */
+		static const uint8_t src[][2] = { { 0, 1 }, { 0, 17 }, { 0, 200 }, { 1, 7 },
+						  { 255, 255 } };
+
+		for (unsigned int a = 0; a < RTE_DIM(src); a++)
+			for (int tag = 0; tag <= 1; tag++) {
+				struct fspec sp;
+				uint8_t *ip;
+
+				memset(&sp, 0, sizeof(sp));
+				sp.tag = tag;
+				sp.vid = 5;
+				sp.proto = 6;
+				sp.sport = 1234;
+				sp.dport = 80;
+				sp.pad = 100;
+				sp.sbyte = src[a][1];
+				mk_frame(&sp, &f[n]);
+				ip = f[n].b + 14 + (tag ? 4 : 0);
+				ip[14] = src[a][0];
+				if (a == 2 && tag)
+					ip[19] = 50;	/* in the set: not the first rule */
+				n++;
+			}
+	}
+	check_ruleset("widened `ip daddr != @s ip saddr != 10.0.0.0/28` punt before a later punt",
+		      f, n);
+	ir_ruleset_free(B);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -3487,6 +3626,7 @@ main(int argc, char **argv)
 	test_shadow_too_few_levels();
 	test_shadow_hot_rule_stays_below_cold();
 	test_match_after_statement();
+	test_punt_not_narrowed_by_truncated_neq();
 	test_bruteforce(getenv("OFL_TEST_RULESETS") ? (unsigned int)atoi(getenv("OFL_TEST_RULESETS")) : 300, 48);
 	test_tap();
 	printf("offload: %u checks passed, %u failed, %u skipped\n", n_pass, n_fail, n_skip);
