@@ -228,6 +228,10 @@ def main():
                     help="with --rules: also these sizes with NFTFWD_CLS=nocache (no result cache)")
     ap.add_argument("--no-5tswap", action="store_true", help="leave out testpmd 5tswap")
     a = ap.parse_args()
+    if a.frames > 4096:
+        # net_pcap infinite_rx keeps every frame in an mbuf of the port's pool
+        # (the forwarder's has 8192 mbufs, and rx and tx need their share)
+        ap.error("--frames: at most 4096 (net_pcap infinite_rx holds them all in mbufs)")
     if a.rules and a.pcap:
         ap.error("--rules brings its own traffic: no --pcap")
     if set(a.interp + a.nocache) - set(a.rules):
