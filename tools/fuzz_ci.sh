@@ -50,7 +50,7 @@ log="$work/fuzz.log"
 set +e
 # -error_exitcode: libFuzzer's default, 77, would read as "skipped" in meson.
 "$bdir/tests/fuzz/fuzz_$target" -seed=1 -max_total_time="$secs" \
-	-max_len="$max_len" -timeout=30 -rss_limit_mb=4096 \
+	-max_len="$max_len" -timeout=60 -rss_limit_mb=4096 \
 	-error_exitcode=1 -timeout_exitcode=1 -print_final_stats=1 \
 	-artifact_prefix="$work/artifacts/" \
 	"$work/corpus" "tests/fuzz/corpus/$target" >"$log" 2>&1

@@ -11,7 +11,8 @@
  *                 so that rules and frames meet
  *   byte 17       run: bits 0-1 input port, bit 2 lcore, bits 3-4 cls
  *                 options (0 default, 1 tiny set and ACL budgets, 2 one
- *                 ACL rule, 3 default or, with bit 7, interp_only)
+ *                 ACL rule, 3 default or, with bit 7, interp_only),
+ *                 bit 5 no result cache
  *   then records, one frame each, until the input ends:
  *     k           bits 0-2 kind (0 raw, 1-6 frame template, 7 control),
  *                 bits 3-4 segments (one, two, three, many tiny),
@@ -1694,6 +1695,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* rte_acl builds under an address-space limit (cls_acl.c); ASan's
 	 * shadow mappings make that limit meaningless here */
 	copts.build_mem_mb = UINT32_MAX;
+	copts.no_cache = (run & 0x20) != 0;
 	copts.err = err;
 	copts.err_len = sizeof(err);
 

@@ -74,7 +74,9 @@ def main():
             p = bytes([0x00, 0x05 + variant, 1, 2, 3, 9, 1, 0x30, 0x39,
                        0x00, 0x50 + variant, 8 + 8 * variant, 16, variant * 3,
                        24, 64 if variant == 0 else 3])
+            # cls options: default, tiny budgets; some without the cache
             run = (variant << 3) if t % 3 else 0
+            run |= 0x20 if (t + variant) % 4 == 3 else 0
             data = bytes([t]) + p + bytes([run]) + records(seed)
             name = "seed_%02d_%s_%d" % (t, NAMES[t], variant)
             with open(os.path.join(out, name), "wb") as fh:
