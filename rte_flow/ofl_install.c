@@ -74,7 +74,8 @@ ofl_ctx_create(const struct ofl_opts *o, const struct ofl_port_cfg *ports,
 		free(c);
 		return -ENOMEM;
 	}
-	memcpy(c->ports, ports, n_ports * sizeof(*ports));
+	if (n_ports > 0)	/* ports may be NULL then */
+		memcpy(c->ports, ports, n_ports * sizeof(*ports));
 	for (unsigned int i = 0; i < n_ports; i++) {
 		if (c->ports[i].caps.n_prio == 0)
 			c->ports[i].caps.n_prio = 1;

@@ -71,38 +71,285 @@ stmt_name(const struct ir_stmt *s)
 /* ---- validation --------------------------------------------------------------- */
 
 static int
+validate_key(struct ofl_ctx *c, struct ofl_port_plan *pp, const struct ofl_key *k,
+	     uint8_t fate, bool count, char *why, size_t why_len)
+{
+	struct ofl_entry e;
+	struct rte_flow_attr attr;
+	struct ofl_pattern pat;
+	struct ofl_actions act;
+	struct rte_flow_error err;
+	int ret;
+
+	memset(&e, 0, sizeof(e));
+	e.key = *k;
+	e.fate = fate;
+	e.count = count;
+	e.mark = fate == OFL_FATE_SOFT && pp->cfg.caps.mark ? 1 : 0;
+	ret = ofl_entry_flow(pp, &e, &attr, &pat, &act, why, why_len);
+	if (ret < 0)
+		return ret;
+	if (c->opts.no_validate)
+		return 0;
+	memset(&err, 0, sizeof(err));
+	ret = c->ops.validate(pp->cfg.port_id, &attr, pat.items, act.a, &err);
+	if (ret != 0) {
+		char msg[OFL_WHY_LEN];
+
+		ofl_flow_errmsg(&err, ret, msg, sizeof(msg));
+		snprintf(why, why_len, "PMD: %.150s", msg);
+		ofl_log_refused(c, pp, &attr, &pat, &act, "validate", msg);
+		return ret < 0 ? ret : -EINVAL;
+	}
+	return 0;
+}
+
+static int
 validate_keys(struct ofl_ctx *c, struct ofl_port_plan *pp, const struct ofl_xlate *x,
 	      uint8_t fate, bool count, char *why, size_t why_len)
 {
 	for (uint32_t i = 0; i < x->n; i++) {
-		struct ofl_entry e;
-		struct rte_flow_attr attr;
-		struct ofl_pattern pat;
-		struct ofl_actions act;
-		struct rte_flow_error err;
-		int ret;
+		int ret = validate_key(c, pp, &x->keys[i], fate, count, why, why_len);
 
-		memset(&e, 0, sizeof(e));
-		e.key = x->keys[i];
-		e.fate = fate;
-		e.count = count;
-		e.mark = fate == OFL_FATE_SOFT && pp->cfg.caps.mark ? 1 : 0;
-		ret = ofl_entry_flow(pp, &e, &attr, &pat, &act, why, why_len);
-		if (ret < 0)
+		if (ret != 0)
 			return ret;
-		if (c->opts.no_validate)
-			continue;
-		memset(&err, 0, sizeof(err));
-		ret = c->ops.validate(pp->cfg.port_id, &attr, pat.items, act.a, &err);
-		if (ret != 0) {
-			char msg[OFL_WHY_LEN];
+	}
+	return 0;
+}
 
-			ofl_flow_errmsg(&err, ret, msg, sizeof(msg));
-			snprintf(why, why_len, "PMD: %.150s", msg);
-			ofl_log_refused(c, pp, &attr, &pat, &act, "validate", msg);
-			return ret < 0 ? ret : -EINVAL;
+/* ---- widening what the PMD refuses ----------------------------------------------- */
+
+/*
+ * A punt only has to over-approximate its rule, so a punt key the PMD
+ * refuses can lose matches until the PMD takes it: every cleared mask bit
+ * makes the key wider, never narrower. Without this a refused punt cut the
+ * port (one match-all punt, every later rule in software); a PMD that takes
+ * only full-field masks (i40e-like) did that at the first address prefix.
+ */
+
+struct kfield {
+	uint8_t off, len;	/* in the virtual header (ofl_key.h) */
+};
+
+static const struct kfield kf_ll[] = {
+	{ OFL_K_LL + 0, 6 }, { OFL_K_LL + 6, 6 }, { OFL_K_LL + 12, 2 },
+	{ OFL_K_LL + 14, 2 }, { OFL_K_LL + 16, 2 }, { 0, 0 },
+};
+static const struct kfield kf_ipv4[] = {
+	{ OFL_K_NH + 0, 1 }, { OFL_K_NH + 1, 1 }, { OFL_K_NH + 2, 2 },
+	{ OFL_K_NH + 4, 2 }, { OFL_K_NH + 6, 2 }, { OFL_K_NH + 8, 1 },
+	{ OFL_K_NH + 9, 1 }, { OFL_K_NH + 10, 2 }, { OFL_K_NH + 12, 4 },
+	{ OFL_K_NH + 16, 4 }, { 0, 0 },
+};
+static const struct kfield kf_ipv6[] = {
+	{ OFL_K_NH + 0, 4 }, { OFL_K_NH + 4, 2 }, { OFL_K_NH + 6, 1 },
+	{ OFL_K_NH + 7, 1 }, { OFL_K_NH + 8, 16 }, { OFL_K_NH + 24, 16 },
+	{ 0, 0 },
+};
+static const struct kfield kf_tcp[] = {
+	{ OFL_K_TH + 0, 2 }, { OFL_K_TH + 2, 2 }, { OFL_K_TH + 4, 4 },
+	{ OFL_K_TH + 8, 4 }, { OFL_K_TH + 12, 1 }, { OFL_K_TH + 13, 1 },
+	{ OFL_K_TH + 14, 2 }, { OFL_K_TH + 16, 2 }, { OFL_K_TH + 18, 2 },
+	{ 0, 0 },
+};
+static const struct kfield kf_udp[] = {
+	{ OFL_K_TH + 0, 2 }, { OFL_K_TH + 2, 2 }, { OFL_K_TH + 4, 2 },
+	{ OFL_K_TH + 6, 2 }, { 0, 0 },
+};
+static const struct kfield kf_sctp[] = {
+	{ OFL_K_TH + 0, 2 }, { OFL_K_TH + 2, 2 }, { OFL_K_TH + 4, 4 },
+	{ OFL_K_TH + 8, 4 }, { 0, 0 },
+};
+static const struct kfield kf_icmp[] = {
+	{ OFL_K_TH + 0, 1 }, { OFL_K_TH + 1, 1 }, { OFL_K_TH + 2, 2 },
+	{ OFL_K_TH + 4, 2 }, { OFL_K_TH + 6, 2 }, { 0, 0 },
+};
+
+/* the field tables of key k's layers, NULL-terminated (at most 4) */
+static void
+key_fields(const struct ofl_key *k, const struct kfield *t[4])
+{
+	unsigned int n = 0;
+	uint16_t l3 = 0;
+
+	t[n++] = kf_ll;
+	if (k->m[OFL_K_PROTO] == 0xff && k->m[OFL_K_PROTO + 1] == 0xff)
+		l3 = (uint16_t)(k->v[OFL_K_PROTO] << 8 | k->v[OFL_K_PROTO + 1]);
+	if (l3 == 0x0800)
+		t[n++] = kf_ipv4;
+	else if (l3 == 0x86dd)
+		t[n++] = kf_ipv6;
+	if (n == 2 && k->m[OFL_K_L4P] == 0xff) {
+		switch (k->v[OFL_K_L4P]) {
+		case 6: t[n++] = kf_tcp; break;
+		case 17: t[n++] = kf_udp; break;
+		case 132: t[n++] = kf_sctp; break;
+		case 1: case 58: t[n++] = kf_icmp; break;
+		default: break;
 		}
 	}
+	t[n] = NULL;
+}
+
+static void
+kclear(struct ofl_key *k, unsigned int off, unsigned int len)
+{
+	memset(k->v + off, 0, len);
+	memset(k->m + off, 0, len);
+}
+
+/* the transport part: bytes, range and the L4 item */
+static void
+kclear_l4(struct ofl_key *k)
+{
+	kclear(k, OFL_K_TH, OFL_K_TH_LEN);
+	k->range = OFL_RANGE_NONE;
+	k->rlo = k->rhi = 0;
+	k->flags &= (uint8_t)~OFL_KF_L4;
+}
+
+/*
+ * Clear field f of k. The IP protocol byte is also meta l4proto (the two
+ * are unified in the key): clearing one clears both and the transport part
+ * that needs them.
+ */
+static void
+kclear_field(struct ofl_key *k, const struct kfield *f)
+{
+	uint16_t l3 = (uint16_t)(k->v[OFL_K_PROTO] << 8 | k->v[OFL_K_PROTO + 1]);
+
+	kclear(k, f->off, f->len);
+	if ((l3 == 0x0800 && f->off == OFL_K_NH + 9) ||
+	    (l3 == 0x86dd && f->off == OFL_K_NH + 6)) {
+		kclear(k, OFL_K_L4P, 1);
+		kclear_l4(k);
+	}
+}
+
+static bool
+kfield_partial(const struct ofl_key *k, const struct kfield *f)
+{
+	bool any = false, all = true;
+
+	for (unsigned int i = 0; i < f->len; i++) {
+		any |= k->m[f->off + i] != 0;
+		all &= k->m[f->off + i] == 0xff;
+	}
+	return any && !all;
+}
+
+static bool
+kfield_masked(const struct ofl_key *k, const struct kfield *f)
+{
+	for (unsigned int i = 0; i < f->len; i++)
+		if (k->m[f->off + i] != 0)
+			return true;
+	return false;
+}
+
+static int validate_key(struct ofl_ctx *c, struct ofl_port_plan *pp,
+			const struct ofl_key *k, uint8_t fate, bool count,
+			char *why, size_t why_len);
+
+/*
+ * The narrowest widening of the refused key *k that the PMD accepts, tried
+ * from the least to the most lost: (1) fields with partial masks cleared
+ * (a prefix where only full fields are taken); (2) then one more field
+ * cleared, deepest first (a field the PMD does not match at all); (3) the
+ * transport part cleared; (4) every L3 and L4 field cleared, the L3 item
+ * kept; (5) the L3 item dropped too (ETH / VLAN only). 0 and *k replaced,
+ * 1 when nothing is accepted (k unchanged), -ENOMEM.
+ */
+static int
+widen_refused(struct ofl_ctx *c, struct ofl_port_plan *pp, struct ofl_key *k,
+	      bool count)
+{
+	const struct kfield *t[4];
+	struct ofl_key base = *k, w;
+	char why[OFL_WHY_LEN];
+	bool changed = false;
+	unsigned int nl;
+	int ret;
+
+#define TRY(key) do { \
+		ret = validate_key(c, pp, &(key), OFL_FATE_SOFT, count, why, sizeof(why)); \
+		if (ret == -ENOMEM) \
+			return ret; \
+		if (ret == 0) { \
+			*k = (key); \
+			return 0; \
+		} \
+	} while (0)
+
+	key_fields(&base, t);
+	for (unsigned int l = 0; t[l] != NULL; l++)
+		for (const struct kfield *f = t[l]; f->len != 0; f++)
+			if (kfield_partial(&base, f)) {
+				kclear_field(&base, f);
+				changed = true;
+			}
+	if (changed)
+		TRY(base);
+	key_fields(&base, t);
+	nl = 0;
+	while (t[nl] != NULL)
+		nl++;
+	for (unsigned int l = nl; l-- > 0;) {
+		for (const struct kfield *f = t[l]; f->len != 0; f++) {
+			if (!kfield_masked(&base, f))
+				continue;
+			w = base;
+			kclear_field(&w, f);
+			TRY(w);
+		}
+	}
+	w = base;
+	kclear_l4(&w);
+	TRY(w);
+	kclear(&w, OFL_K_NH, OFL_K_NH_LEN);
+	kclear(&w, OFL_K_L4P, 1);
+	TRY(w);
+	w.flags &= (uint8_t)~OFL_KF_L3;
+	TRY(w);
+#undef TRY
+	return 1;
+}
+
+/*
+ * The punt keys x as the PMD takes them: each refused key widened
+ * (widen_refused), then duplicates removed (several prefixes can widen to
+ * one key, and a PMD may refuse a duplicate pattern). 0, or the refusal of
+ * a key nothing could make acceptable (why set), or -ENOMEM.
+ */
+static int
+fit_punt_keys(struct ofl_ctx *c, struct ofl_port_plan *pp, struct ofl_xlate *x,
+	      bool count, char *why, size_t why_len)
+{
+	uint32_t n = 0;
+	int ret;
+
+	for (uint32_t i = 0; i < x->n; i++) {
+		ret = validate_key(c, pp, &x->keys[i], OFL_FATE_SOFT, count, why, why_len);
+		if (ret == -ENOMEM)
+			return ret;
+		if (ret != 0) {
+			int w = widen_refused(c, pp, &x->keys[i], count);
+
+			if (w < 0)
+				return w;
+			if (w > 0)
+				return ret;	/* why: the PMD on the key as it was */
+		}
+	}
+	for (uint32_t i = 0; i < x->n; i++) {
+		bool dup = false;
+
+		for (uint32_t j = 0; j < n && !dup; j++)
+			dup = memcmp(&x->keys[j], &x->keys[i], sizeof(x->keys[i])) == 0;
+		if (!dup)
+			x->keys[n++] = x->keys[i];
+	}
+	x->n = n;
 	return 0;
 }
 
@@ -232,8 +479,7 @@ classify(struct ofl_ctx *c, struct ofl_port_plan *pp,
 	{
 		char why[OFL_WHY_LEN];
 
-		ret = validate_keys(c, pp, &cd->full, OFL_FATE_SOFT, caps->count,
-				    why, sizeof(why));
+		ret = fit_punt_keys(c, pp, &cd->full, caps->count, why, sizeof(why));
 		if (ret == -ENOMEM)
 			return ret;
 		if (ret != 0) {
@@ -255,8 +501,10 @@ cheap:
 	} else {
 		char why[OFL_WHY_LEN];
 
-		cd->cheap_ok = validate_keys(c, pp, &cd->cheap, OFL_FATE_SOFT,
-					     caps->count, why, sizeof(why)) == 0;
+		ret = fit_punt_keys(c, pp, &cd->cheap, caps->count, why, sizeof(why));
+		if (ret == -ENOMEM)
+			return ret;
+		cd->cheap_ok = ret == 0;
 	}
 	(void)rp;
 	return 0;
@@ -633,6 +881,8 @@ level_for(const struct plan_state *st, const struct ofl_key *k, unsigned int dep
 static int
 add_blocked(struct plan_state *st, const struct ofl_key *k, uint32_t n, uint32_t pos)
 {
+	if (n == 0)
+		return 0;	/* k may be NULL (no keys): memcpy(NULL, 0) is UB */
 	if (st->nblocked + n > st->blocked_cap) {
 		uint32_t cap = (st->nblocked + n) * 2;
 
@@ -1087,7 +1337,9 @@ plan_port(struct ofl_ctx *c, const struct ofl_plan *plan, struct ofl_port_plan *
 
 		for (uint32_t i = 0; i < cut; i++)
 			hot[nh++] = (struct hot){ pp->rules[i].hits, i };
-		qsort(hot, nh, sizeof(*hot), hot_cmp);
+		/* hot is NULL on a port without rules: qsort(NULL, 0) is UB */
+		if (nh > 1)
+			qsort(hot, nh, sizeof(*hot), hot_cmp);
 		for (uint32_t j = 0; j < nh; j++) {
 			struct cand *x = &cd[hot[j].idx];
 			uint32_t cf = cost_full(x), cc = cost_cheap(x);

@@ -1585,22 +1585,95 @@ fake_validate(uint16_t port_id, const struct rte_flow_attr *attr,
 
 static struct ofl_flow_ops fake_ops = { .validate = fake_validate };
 
+/* a field mask is all ones or all zeroes */
+static bool
+full_or_empty(const void *mask, size_t len)
+{
+	const uint8_t *m = mask;
+	bool zero = true, ones = true;
+
+	for (size_t i = 0; i < len; i++) {
+		zero &= m[i] == 0;
+		ones &= m[i] == 0xff;
+	}
+	return zero || ones;
+}
+
+/*
+ * An i40e-like PMD (tests/flowemu's smalltable): full or empty field masks
+ * only (no address prefixes, no VLAN id without the PCP), no fragment
+ * offset, no has_vlan; besides, what fake_validate refuses.
+ */
+static int
+fake_validate_fullmask(uint16_t port_id, const struct rte_flow_attr *attr,
+		       const struct rte_flow_item pattern[],
+		       const struct rte_flow_action actions[], struct rte_flow_error *error)
+{
+	for (const struct rte_flow_item *it = pattern; it->type != RTE_FLOW_ITEM_TYPE_END; it++) {
+		bool ok = true;
+
+		if (it->mask == NULL)
+			continue;
+		switch (it->type) {
+		case RTE_FLOW_ITEM_TYPE_ETH: {
+			const struct rte_flow_item_eth *m = it->mask;
+
+			ok = !m->has_vlan;
+			break;
+		}
+		case RTE_FLOW_ITEM_TYPE_VLAN: {
+			const struct rte_flow_item_vlan *m = it->mask;
+
+			ok = full_or_empty(&m->hdr.vlan_tci, 2) && !m->has_more_vlan;
+			break;
+		}
+		case RTE_FLOW_ITEM_TYPE_IPV4: {
+			const struct rte_flow_item_ipv4 *m = it->mask;
+
+			ok = full_or_empty(&m->hdr.src_addr, 4) &&
+			     full_or_empty(&m->hdr.dst_addr, 4) &&
+			     m->hdr.fragment_offset == 0;
+			break;
+		}
+		case RTE_FLOW_ITEM_TYPE_IPV6: {
+			const struct rte_flow_item_ipv6 *m = it->mask;
+
+			ok = full_or_empty(m->hdr.src_addr, 16) &&
+			     full_or_empty(m->hdr.dst_addr, 16) &&
+			     full_or_empty(&m->hdr.vtc_flow, 4) && !m->has_frag_ext;
+			break;
+		}
+		default:
+			break;
+		}
+		if (!ok)
+			return rte_flow_error_set(error, ENOTSUP, RTE_FLOW_ERROR_TYPE_ITEM_MASK,
+						  it->mask, "fake: partial field mask");
+	}
+	return fake_validate(port_id, attr, pattern, actions, error);
+}
+
+static struct ofl_flow_ops fake_ops_fullmask = { .validate = fake_validate_fullmask };
+
 struct profile {
 	const char *name;
 	struct ofl_caps caps;
 	unsigned int refuse;
 	bool l4_first_frag;	/* the NIC's L4 items match first fragments */
+	bool fullmask;		/* fake_validate_fullmask */
 };
 
 static const struct profile profiles[] = {
-	{ "rich", { 64, 512, true, true, false, false, false }, 0, true },
-	{ "ranges", { 64, 512, true, true, true, false, false }, 0, true },
-	{ "nopriority", { 1, 512, true, true, false, false, false }, 0, false },
-	{ "twolevels", { 2, 512, true, false, false, false, false }, 0, false },
-	{ "smalltable", { 64, 6, true, true, false, false, false }, 0, false },
-	{ "nomark", { 64, 512, false, true, false, false, false }, 0, false },
+	{ "rich", { 64, 512, true, true, false, false, false }, 0, true, false },
+	{ "ranges", { 64, 512, true, true, true, false, false }, 0, true, false },
+	{ "nopriority", { 1, 512, true, true, false, false, false }, 0, false, false },
+	{ "twolevels", { 2, 512, true, false, false, false, false }, 0, false, false },
+	{ "smalltable", { 64, 6, true, true, false, false, false }, 0, false, false },
+	{ "nomark", { 64, 512, false, true, false, false, false }, 0, false, false },
 	{ "noipv6", { 64, 512, true, true, false, false, false },
-	  1u << RTE_FLOW_ITEM_TYPE_IPV6, false },
+	  1u << RTE_FLOW_ITEM_TYPE_IPV6, false, false },
+	/* i40e-like, as tests/flowemu's smalltable: punts widen what it refuses */
+	{ "fullmask", { 4, 64, true, true, false, false, true }, 0, false, true },
 };
 
 static int
@@ -1825,7 +1898,9 @@ test_bruteforce(unsigned int n_rulesets, unsigned int n_frames)
 		}
 		for (unsigned int pi = 0; pi < RTE_DIM(profiles); pi++) {
 			struct ofl_port_cfg pc;
-			struct ofl_opts o = { .mode = OFL_MODE_AUTO, .ops = &fake_ops };
+			struct ofl_opts o = { .mode = OFL_MODE_AUTO,
+					      .ops = profiles[pi].fullmask ? &fake_ops_fullmask :
+									     &fake_ops };
 			struct ofl_ctx *ctx;
 			struct ofl_plan *plan;
 			struct bf_stats st = { 0 };
@@ -1897,7 +1972,8 @@ check_ruleset(const char *what, const struct tframe *frames, unsigned int nf)
 		ref[i] = run_ref(fp, &frames[i], false, 0, 0);
 	for (unsigned int pi = 0; pi < RTE_DIM(profiles); pi++) {
 		struct ofl_port_cfg pc;
-		struct ofl_opts o = { .mode = OFL_MODE_AUTO, .ops = &fake_ops };
+		struct ofl_opts o = { .mode = OFL_MODE_AUTO,
+				      .ops = profiles[pi].fullmask ? &fake_ops_fullmask : &fake_ops };
 		struct ofl_ctx *ctx;
 		struct ofl_plan *plan;
 		struct bf_stats st = { 0 };
@@ -3570,6 +3646,121 @@ test_punt_not_narrowed_by_truncated_neq(void)
 	ir_ruleset_free(B);
 }
 
+/*
+ * A punt the PMD refuses is widened, not cut (conf/offload-friendly.nft on
+ * tests/flowemu's smalltable: `ip saddr 198.51.100.0/24 counter drop`, a
+ * partial address mask, cut the wan port there and every later rule ran in
+ * software). With a PMD that takes full field masks only:
+ *   ip saddr 192.0.2.66 counter drop                         exact
+ *   ip saddr 198.51.100.0/24 counter drop                    refused: punt, widened
+ *   ip saddr 192.0.2.10 ip daddr 203.0.113.10 counter accept exact, below the punt
+ * A frame from 198.51.100.7 to 203.0.113.10 must still be dropped (the
+ * widened punt must over-approximate and sit above the accept).
+ */
+static void
+test_refused_punt_widened_not_cut(void)
+{
+	const struct ofl_caps caps = { 4, 64, true, true, false, false, true };
+	const uint8_t a66[4] = { 192, 0, 2, 66 }, n198[4] = { 198, 51, 100, 0 };
+	const uint8_t a10[4] = { 192, 0, 2, 10 }, d10[4] = { 203, 0, 113, 10 };
+	static const uint8_t srcs[][4] = {
+		{ 192, 0, 2, 66 }, { 198, 51, 100, 7 }, { 198, 51, 100, 255 },
+		{ 192, 0, 2, 10 }, { 10, 0, 0, 1 },
+	};
+	struct ir_table *t;
+	struct ir_chain *c;
+	struct ir_rule *r;
+	struct fp_ruleset *fp, *ref_fp;
+	struct ofl_ctx *ctx;
+	struct ofl_plan *plan = NULL;
+	const struct ofl_port_plan *pp;
+	struct tframe f[16];
+	int ref[16];
+	unsigned int n = 0, partial_masks = 0;
+	struct bf_stats st = { 0 };
+
+	b_new();
+	t = b_table("t");
+	c = b_base(t, "c", 10, IR_POLICY_ACCEPT);
+	r = b_rule(c);
+	b_proto(r, 0x0800);
+	b_cmp(r, op_pl(IR_BASE_NETWORK, 12, 4), IR_CMP_EQ, a66, 4);
+	b_stmt(r, IR_STMT_COUNTER);
+	b_verdict(r, IR_VERDICT_DROP, NULL);
+	r = b_rule(c);
+	sh_net(r, n198, sh_m24);
+	b_stmt(r, IR_STMT_COUNTER);
+	b_verdict(r, IR_VERDICT_DROP, NULL);
+	r = b_rule(c);
+	b_proto(r, 0x0800);
+	b_cmp(r, op_pl(IR_BASE_NETWORK, 12, 4), IR_CMP_EQ, a10, 4);
+	b_cmp(r, op_pl(IR_BASE_NETWORK, 16, 4), IR_CMP_EQ, d10, 4);
+	b_stmt(r, IR_STMT_COUNTER);
+	b_verdict(r, IR_VERDICT_ACCEPT, NULL);
+	fp = build_fp();
+	ctx = mk_ctx(&caps, &fake_ops_fullmask, OFL_MODE_AUTO, 0);
+	if (ofl_plan_build(ctx, B, fp, NULL, NULL, NULL, &plan) < 0) {
+		CHECK(false, "refused punt: plan");
+		goto out;
+	}
+	pp = &plan->ports[0];
+	CHECK(pp->rules[0].where == OFL_WHERE_HW, "rule 1 (full mask) exact: %s (%s)",
+	      ofl_form_name(pp->rules[0].form), pp->rules[0].why);
+	CHECK(pp->rules[1].form == OFL_FORM_PUNT && sh_n(pp, 1) > 0,
+	      "rule 2 (refused /24) is a widened punt, not a cut: %s, %u entries (%s)",
+	      ofl_form_name(pp->rules[1].form), sh_n(pp, 1), pp->rules[1].why);
+	CHECK(pp->rules[2].where == OFL_WHERE_HW && pp->rules[2].form == OFL_FORM_ACCEPT,
+	      "rule 3 after the punt stays exact in hardware: %s (%s)",
+	      ofl_form_name(pp->rules[2].form), pp->rules[2].why);
+	CHECK(sh_below(pp, 1, 2), "rule 3's entries sit below the punt they overlap");
+	for (uint32_t e = 0; e < pp->nentries; e++) {
+		struct rte_flow_attr attr;
+		struct ofl_pattern pat;
+		struct ofl_actions act;
+		struct rte_flow_error err;
+		char why[OFL_WHY_LEN];
+
+		if (ofl_entry_flow(pp, &pp->entries[e], &attr, &pat, &act, why, sizeof(why)) < 0 ||
+		    fake_validate_fullmask(0, &attr, pat.items, act.a, &err) != 0)
+			partial_masks++;
+	}
+	CHECK(partial_masks == 0, "every entry is one the PMD takes (%u refused)", partial_masks);
+	/* frames to 203.0.113.10, untagged and tagged: fates and counters */
+	for (unsigned int a = 0; a < RTE_DIM(srcs); a++)
+		for (int tag = 0; tag <= 1; tag++) {
+			struct fspec sp;
+			uint8_t *ip;
+
+			memset(&sp, 0, sizeof(sp));
+			sp.tag = tag;
+			sp.vid = 5;
+			sp.proto = 6;
+			sp.sport = 1234;
+			sp.dport = 80;
+			mk_frame(&sp, &f[n]);
+			ip = f[n].b + 14 + (tag ? 4 : 0);
+			memcpy(ip + 12, srcs[a], 4);
+			memcpy(ip + 16, d10, 4);
+			n++;
+		}
+	mk_raw4(&f[n], 0x44, 0, 7, 6, 80, 0);	/* ihl 4: the class guards */
+	memcpy(f[n].b + 14 + 12, srcs[1], 4);
+	n++;
+	ref_fp = build_fp();
+	for (unsigned int i = 0; i < n; i++)
+		ref[i] = run_ref(ref_fp, &f[i], false, 0, 0);
+	plan_check(ctx, plan, ref_fp, f, ref, n, &st);
+	fp_ruleset_free(ref_fp);
+	CHECK(st.wrong == 0 && st.bad_counts == 0 && st.ties == 0,
+	      "refused punt widened: fates and counters as in software (%s)", st.first);
+	if ((st.wrong || st.bad_counts || st.ties) && getenv("OFL_TEST_DEBUG"))
+		print_ruleset_plan(plan);
+out:
+	sh_free(ctx, plan);
+	fp_ruleset_free(fp);
+	ir_ruleset_free(B);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -3627,6 +3818,7 @@ main(int argc, char **argv)
 	test_shadow_hot_rule_stays_below_cold();
 	test_match_after_statement();
 	test_punt_not_narrowed_by_truncated_neq();
+	test_refused_punt_widened_not_cut();
 	test_bruteforce(getenv("OFL_TEST_RULESETS") ? (unsigned int)atoi(getenv("OFL_TEST_RULESETS")) : 300, 48);
 	test_tap();
 	printf("offload: %u checks passed, %u failed, %u skipped\n", n_pass, n_fail, n_skip);
