@@ -31,6 +31,7 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdalign.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -833,7 +834,7 @@ cls_cache_init(struct cls *c, const struct cls_opts *o)
 	}
 	bytes = (size_t)c->rs->n_lcores * CLS_CACHE_BUCKETS *
 		sizeof(struct cls_cache_bkt);
-	if (posix_memalign(&mem, RTE_CACHE_LINE_SIZE, bytes) != 0)
+	if (posix_memalign(&mem, alignof(struct cls_cache_bkt), bytes) != 0)
 		return -ENOMEM;
 	memset(mem, 0, bytes);
 	c->cache = mem;

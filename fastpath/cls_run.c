@@ -424,16 +424,17 @@ cls_classify_seg_cached(const struct cls *c, unsigned int lcore,
 		h = rte_hash_crc_8byte(k[i][2], h);
 		b[i] = &tab[h & (CLS_CACHE_BUCKETS - 1)];
 		rte_prefetch0(b[i]);
+		rte_prefetch0((const uint8_t *)b[i] + RTE_CACHE_LINE_SIZE);
 	}
 	for (uint32_t i = 0; i < n; i++) {
 		const struct cls_cache_ent *e = b[i]->e;
 		uint32_t w;
 
-		for (w = 0; w < 2; w++)
+		for (w = 0; w < CLS_CACHE_WAYS; w++)
 			if (e[w].id == id && e[w].k[0] == k[i][0] &&
 			    e[w].k[1] == k[i][1] && e[w].k[2] == k[i][2])
 				break;
-		if (likely(w < 2)) {
+		if (likely(w < CLS_CACHE_WAYS)) {
 			res[i] = e[w].res;
 			continue;
 		}
@@ -448,7 +449,7 @@ cls_classify_seg_cached(const struct cls *c, unsigned int lcore,
 		struct cls_cache_ent *e = b[i]->e;
 
 		res[i] = mres[j];
-		e[1] = e[0];
+		memmove(&e[1], &e[0], (CLS_CACHE_WAYS - 1) * sizeof(*e));
 		memcpy(e[0].k, k[i], sizeof(e[0].k));
 		e[0].id = id;
 		e[0].res = mres[j];
