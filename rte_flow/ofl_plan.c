@@ -316,9 +316,31 @@ widen_refused(struct ofl_ctx *c, struct ofl_port_plan *pp, struct ofl_key *k,
 }
 
 /*
+ * Does the NIC match every frame of b with a (a's pattern is no narrower)?
+ * Conservative: false when unsure.
+ */
+static bool
+key_covers(const struct ofl_key *a, const struct ofl_key *b)
+{
+	if (a->tag != OFL_TAG_ANY && a->tag != b->tag)
+		return false;
+	if (a->range != OFL_RANGE_NONE &&
+	    (a->range != b->range || b->rlo < a->rlo || b->rhi > a->rhi))
+		return false;
+	if ((a->flags & (OFL_KF_L3 | OFL_KF_L4)) & ~b->flags)
+		return false;
+	if (ofl_key_depth(a) > ofl_key_depth(b))
+		return false;
+	for (unsigned int i = 0; i < OFL_K_LEN; i++)
+		if ((a->m[i] & ~b->m[i]) || ((a->v[i] ^ b->v[i]) & a->m[i]))
+			return false;
+	return true;
+}
+
+/*
  * The punt keys x as the PMD takes them: each refused key widened
- * (widen_refused), then duplicates removed (several prefixes can widen to
- * one key, and a PMD may refuse a duplicate pattern). 0, or the refusal of
+ * (widen_refused), then keys another key covers removed (several prefixes
+ * can widen to one key, and a PMD may refuse a duplicate pattern). 0, or the refusal of
  * a key nothing could make acceptable (why set), or -ENOMEM.
  */
 static int
@@ -344,8 +366,9 @@ fit_punt_keys(struct ofl_ctx *c, struct ofl_port_plan *pp, struct ofl_xlate *x,
 	for (uint32_t i = 0; i < x->n; i++) {
 		bool dup = false;
 
-		for (uint32_t j = 0; j < n && !dup; j++)
-			dup = memcmp(&x->keys[j], &x->keys[i], sizeof(x->keys[i])) == 0;
+		for (uint32_t j = 0; j < x->n && !dup; j++)
+			dup = j != i && key_covers(&x->keys[j], &x->keys[i]) &&
+			      (j < i || !key_covers(&x->keys[i], &x->keys[j]));
 		if (!dup)
 			x->keys[n++] = x->keys[i];
 	}
@@ -758,6 +781,34 @@ keys_classes(const struct ofl_xlate *x)
 }
 
 /* ---- building the entry list ------------------------------------------------------ */
+
+/*
+ * Entries with the same pattern at the same priority: only the first stays.
+ * A widened punt and a class guard often come out as the same `eth type
+ * 0x800` at one level, and a PMD may refuse the second create (EEXIST:
+ * i40e-like, tests/flowemu's smalltable), which rolls back the whole port.
+ * Dropping the later one is safe: the planner puts two entries that can
+ * match the same frame on one level only when either may win (their
+ * outcomes are equal or both resume software at or before the right rule),
+ * so "the first always wins" is one of the outcomes it already allowed.
+ * Keeps the order; returns the new count.
+ */
+static uint32_t
+dedup_entries(struct ofl_entry *e, uint32_t n)
+{
+	uint32_t out = 0;
+
+	for (uint32_t i = 0; i < n; i++) {
+		bool dup = false;
+
+		for (uint32_t j = 0; j < out && !dup; j++)
+			dup = e[j].prio == e[i].prio &&
+			      memcmp(&e[j].key, &e[i].key, sizeof(e[i].key)) == 0;
+		if (!dup)
+			e[out++] = e[i];
+	}
+	return out;
+}
 
 struct elist {
 	struct ofl_entry *e;
@@ -1597,7 +1648,7 @@ unplaced:
 		}
 	}
 	pp->entries = st->el.e;
-	pp->nentries = st->el.n;
+	pp->nentries = dedup_entries(st->el.e, st->el.n);
 	pp->levels = st->any ? st->max_level + 1 : 0;
 	st->el.e = NULL;
 	st->el.n = st->el.cap = 0;

@@ -1871,11 +1871,28 @@ plan_check(struct ofl_ctx *ctx, struct ofl_plan *plan, const struct fp_ruleset *
 	}
 }
 
+/* entries with the pattern of an earlier entry on the same level */
+static unsigned int
+plan_dup_entries(const struct ofl_port_plan *pp)
+{
+	unsigned int n = 0;
+
+	for (uint32_t i = 0; i < pp->nentries; i++)
+		for (uint32_t j = 0; j < i; j++)
+			if (pp->entries[j].prio == pp->entries[i].prio &&
+			    memcmp(&pp->entries[j].key, &pp->entries[i].key,
+				   sizeof(pp->entries[i].key)) == 0) {
+				n++;
+				break;
+			}
+	return n;
+}
+
 static void
 test_bruteforce(unsigned int n_rulesets, unsigned int n_frames)
 {
 	unsigned int plans = 0, hw_entries = 0, hw_rules = 0;
-	unsigned int shown = 0, damaged = 0, part_rules = 0;
+	unsigned int shown = 0, damaged = 0, part_rules = 0, dups = 0;
 	struct bf_stats all = { 0 };
 
 	hw_decided = 0;
@@ -1929,6 +1946,7 @@ test_bruteforce(unsigned int n_rulesets, unsigned int n_frames)
 			CHECK(plan->ports[0].levels <= profiles[pi].caps.n_prio,
 			      "%s: %u levels within %u", profiles[pi].name,
 			      plan->ports[0].levels, profiles[pi].caps.n_prio);
+			dups += plan_dup_entries(&plan->ports[0]);
 			plan_check(ctx, plan, fp, frames, ref, nf, &st);
 			if ((st.wrong || st.bad_counts) && shown++ < 3) {
 				fprintf(stderr, "ruleset %u profile %s: %s; plan:\n", rsi,
@@ -1951,6 +1969,8 @@ test_bruteforce(unsigned int n_rulesets, unsigned int n_frames)
 	      all.bad_counts);
 	CHECK(all.ties == 0, "brute force: %u equal-priority overlaps with different fates",
 	      all.ties);
+	CHECK(dups == 0, "brute force: %u entries repeat a pattern on their level (EEXIST on some PMDs)",
+	      dups);
 	CHECK(hw_entries > plans && hw_rules > plans / 4 && hw_rules + part_rules > plans,
 	      "brute force: plans use hardware (%u entries, %u hardware rules, %u partial, %u plans)",
 	      hw_entries, hw_rules, part_rules, plans);
@@ -3725,6 +3745,8 @@ test_refused_punt_widened_not_cut(void)
 			partial_masks++;
 	}
 	CHECK(partial_masks == 0, "every entry is one the PMD takes (%u refused)", partial_masks);
+	CHECK(plan_dup_entries(pp) == 0, "no pattern twice on one level (the widened punt and "
+	      "the class guard are both `eth type 0x800`)");
 	/* frames to 203.0.113.10, untagged and tagged: fates and counters */
 	for (unsigned int a = 0; a < RTE_DIM(srcs); a++)
 		for (int tag = 0; tag <= 1; tag++) {
