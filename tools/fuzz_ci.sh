@@ -41,7 +41,12 @@ if [ ! -f "$bdir/build.ninja" ]; then
 	}
 	rm -f "/tmp/fuzz_ci_setup.$$.log"
 fi
-ninja -C "$bdir" "tests/fuzz/fuzz_$target" >/dev/null
+if ! ninja -C "$bdir" "tests/fuzz/fuzz_$target" >"/tmp/fuzz_ci_build.$$.log" 2>&1; then
+	tail -n 60 "/tmp/fuzz_ci_build.$$.log"; rm -f "/tmp/fuzz_ci_build.$$.log"
+	echo "fuzz_ci: building fuzz_$target failed"
+	exit 1
+fi
+rm -f "/tmp/fuzz_ci_build.$$.log"
 
 work="$bdir/fuzz-ci/$target"
 rm -rf "$work"
