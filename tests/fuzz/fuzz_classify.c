@@ -79,10 +79,11 @@
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* i: the packet in its burst, or the counter/quota/limit slot. */
 static void __attribute__((noreturn))
 fz_fail(const char *what, unsigned int i)
 {
-	fprintf(stderr, "fuzz_classify: %s (packet %u)\n", what, i);
+	fprintf(stderr, "fuzz_classify: %s (%u)\n", what, i);
 	abort();
 }
 
