@@ -16,7 +16,8 @@
 /*
  * A packet the NIC marked: the hardware already decided the rules before
  * the mark's position.  Returns false when the mark means nothing to this
- * generation (another generation's id, another port's): evaluate it all.
+ * generation (another generation's id, another port's) or resumes at the
+ * first rule: evaluate it all.
  */
 static inline bool
 pipeline_resume(const struct fp_ruleset *rs, struct fwd_lcore *lc,
@@ -26,6 +27,14 @@ pipeline_resume(const struct fp_ruleset *rs, struct fwd_lcore *lc,
 	struct ofl_mark_ent e = ofl_mark_resolve(rs->ofl_marks, m->hash.fdir.hi);
 
 	if (e.kind == OFL_MARK_NONE || e.port_idx != in_port)
+		return false;
+	/*
+	 * Resuming at the port's very first rule is evaluating everything:
+	 * leave it to the caller (the compiled classifier), which does that
+	 * faster than the interpreter resumes (a match-all punt on the first
+	 * rule marks every frame on NICs that take little).
+	 */
+	if (e.kind != OFL_MARK_ACCEPT && e.hook_idx == 0 && e.rule_idx == 0)
 		return false;
 	if (e.kind == OFL_MARK_ACCEPT && e.hook_idx >= rs->ports[in_port].n_hooks &&
 	    likely(v->flags & PKT_VIEW_F_HOOK)) {
