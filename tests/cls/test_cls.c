@@ -53,6 +53,7 @@
 #include "fastpath/fp_ruleset.h"
 #include "fastpath/interp.h"
 #include "fastpath/pkt_view.h"
+#include "tests/lib/irb.h"
 
 /* ---- checks ----------------------------------------------------------------- */
 
@@ -138,189 +139,19 @@ static const uint16_t peers[] = { 1, 0, 3, 2 };
 #define MAX_ELEMS	40
 #define MAX_OBJS	6
 
+static const struct irb_caps caps = {
+	.tables = MAX_TABLES, .chains = MAX_CHAINS,
+	/* named sets, and one anonymous set per rule at most */
+	.sets = MAX_SETS + MAX_RULES * MAX_CHAINS, .objects = MAX_OBJS,
+	.rules = MAX_RULES, .items = MAX_ITEMS,
+	.elems = 0,	/* gen_elems() sizes each set's array */
+};
 static struct ir_ruleset *B;
-static uint64_t next_handle;
 
-static const uint8_t *
-bytes(const void *p, size_t n)
-{
-	return ir_memdup(B, p, n);
-}
-
-static struct ir_ruleset *
+static void
 b_new(void)
 {
-	const char **d;
-
-	B = ir_ruleset_new();
-	if (B == NULL)
-		abort();
-	d = ir_calloc(B, N_DEVS, sizeof(*d));
-	for (unsigned int i = 0; i < N_DEVS; i++)
-		d[i] = ir_strdup(B, dev_names[i]);
-	B->devices = d;
-	B->ndevices = N_DEVS;
-	B->tables = ir_calloc(B, MAX_TABLES, sizeof(struct ir_table));
-	next_handle = 0;
-	return B;
-}
-
-static struct ir_table *
-b_table(const char *name)
-{
-	struct ir_table *t = (struct ir_table *)&B->tables[B->ntables++];
-
-	t->name = ir_strdup(B, name);
-	t->handle = B->ntables;
-	t->chains = ir_calloc(B, MAX_CHAINS, sizeof(struct ir_chain));
-	t->sets = ir_calloc(B, MAX_SETS + MAX_RULES * MAX_CHAINS, sizeof(struct ir_set));
-	t->objects = ir_calloc(B, MAX_OBJS, sizeof(struct ir_object));
-	return t;
-}
-
-static struct ir_chain *
-b_chain(struct ir_table *t, const char *name, unsigned int max_rules)
-{
-	struct ir_chain *c = (struct ir_chain *)&t->chains[t->nchains++];
-
-	c->name = ir_strdup(B, name);
-	c->handle = ++next_handle;
-	c->rules = ir_calloc(B, max_rules, sizeof(struct ir_rule));
-	return c;
-}
-
-static struct ir_chain *
-b_base(struct ir_table *t, const char *name, int32_t prio,
-       enum ir_policy policy, const char *dev, unsigned int max_rules)
-{
-	struct ir_chain *c = b_chain(t, name, max_rules);
-	const char **d = ir_calloc(B, 1, sizeof(*d));
-
-	d[0] = ir_strdup(B, dev);
-	c->flags = IR_CHAIN_F_BASE;
-	c->priority = prio;
-	c->policy = policy;
-	c->devices = d;
-	c->ndevices = 1;
-	return c;
-}
-
-static struct ir_rule *
-b_rule(struct ir_chain *c)
-{
-	struct ir_rule *r = (struct ir_rule *)&c->rules[c->nrules++];
-
-	r->handle = ++next_handle;
-	r->items = ir_calloc(B, MAX_ITEMS, sizeof(struct ir_item));
-	return r;
-}
-
-static struct ir_item *
-b_item(struct ir_rule *r, enum ir_item_kind kind)
-{
-	struct ir_item *it = (struct ir_item *)&r->items[r->nitems++];
-
-	it->kind = kind;
-	return it;
-}
-
-static struct ir_operand
-op_pl(enum ir_payload_base base, uint16_t off, uint8_t len)
-{
-	struct ir_operand o = { 0 };
-
-	o.field.kind = IR_FIELD_PAYLOAD;
-	o.field.base = base;
-	o.field.offset = off;
-	o.field.len = len;
-	o.order = IR_BO_NET;
-	return o;
-}
-
-static struct ir_operand
-op_meta(enum ir_meta_key k)
-{
-	struct ir_operand o = { 0 };
-
-	o.field.kind = IR_FIELD_META;
-	o.field.meta = k;
-	o.field.len = ir_meta_key_info(k)->len;
-	o.order = ir_meta_key_info(k)->order;
-	return o;
-}
-
-static void
-b_cmp(struct ir_rule *r, struct ir_operand op, enum ir_cmp_op cop,
-      const void *val, uint8_t len)
-{
-	struct ir_match *m = &b_item(r, IR_ITEM_MATCH)->match;
-
-	m->kind = IR_MATCH_CMP;
-	m->op = cop;
-	m->len = len;
-	m->arg = op;
-	m->value = bytes(val, len);
-}
-
-static void
-b_range(struct ir_rule *r, struct ir_operand op, const void *lo,
-	const void *hi, uint8_t len, bool invert)
-{
-	struct ir_match *m = &b_item(r, IR_ITEM_MATCH)->match;
-
-	m->kind = IR_MATCH_RANGE;
-	m->len = len;
-	m->arg = op;
-	m->lo = bytes(lo, len);
-	m->hi = bytes(hi, len);
-	m->invert = invert;
-}
-
-static void
-b_lookup(struct ir_rule *r, const struct ir_set *s, const struct ir_operand *ops,
-	 bool invert)
-{
-	struct ir_match *m = &b_item(r, IR_ITEM_MATCH)->match;
-
-	m->kind = IR_MATCH_LOOKUP;
-	m->lookup.set = s;
-	m->lookup.nfields = s->nfields;
-	m->lookup.fields = ir_memdup(B, ops, s->nfields * sizeof(*ops));
-	m->invert = invert;
-}
-
-static struct ir_stmt *
-b_stmt(struct ir_rule *r, enum ir_stmt_kind k)
-{
-	struct ir_stmt *s = &b_item(r, IR_ITEM_STMT)->stmt;
-
-	s->kind = k;
-	return s;
-}
-
-static void
-b_verdict(struct ir_rule *r, enum ir_verdict_kind k, const struct ir_chain *to)
-{
-	r->verdict.v.kind = k;
-	r->verdict.v.target = to;
-	r->verdict.v.chain = to ? to->name : NULL;
-}
-
-static struct ir_set *
-b_set(struct ir_table *t, const char *name, uint32_t flags,
-      unsigned int nfields, const uint8_t *flen)
-{
-	struct ir_set *s = (struct ir_set *)&t->sets[t->nsets];
-
-	s->id = t->nsets++;
-	s->name = ir_strdup(B, name);
-	s->flags = flags | (nfields > 1 ? IR_SET_F_CONCAT : 0);
-	s->nfields = (uint8_t)nfields;
-	for (unsigned int i = 0; i < nfields; i++) {
-		s->field_len[i] = flen[i];
-		s->key_len += nfields > 1 ? (flen[i] + 3) & ~3 : flen[i];
-	}
-	return s;
+	B = irb_new(dev_names, N_DEVS, &caps);
 }
 
 /* ---- frames -------------------------------------------------------------------- */
@@ -838,10 +669,10 @@ fd_operand(const struct fdesc *d)
 	struct ir_operand o;
 
 	if (d->meta) {
-		o = op_meta(d->key);
+		o = irb_meta(d->key);
 		return o;
 	}
-	return op_pl(d->base, d->off, d->len);
+	return irb_payload(d->base, d->off, d->len);
 }
 
 /* A value for a field: mostly from what frames carry. */
@@ -935,7 +766,7 @@ gen_mask(const struct fdesc *d, unsigned int len, bool prefix_only)
 	if (d->meta || len > 16)
 		return NULL;
 	if (d->mask_kind == 2 && !prefix_only && chance(70))
-		return bytes(d->fixed, len);
+		return irb_bytes(d->fixed, len);
 	if (chance(55))
 		return NULL;
 	if (d->mask_kind == 1 || chance(50)) {
@@ -947,12 +778,12 @@ gen_mask(const struct fdesc *d, unsigned int len, bool prefix_only)
 			m[i] = (uint8_t)(0xff00 >> b);
 			bits -= b;
 		}
-		return bytes(m, len);
+		return irb_bytes(m, len);
 	}
 	if (prefix_only)
 		return NULL;
 	rnd_bytes(m, len);
-	return bytes(m, len);
+	return irb_bytes(m, len);
 }
 
 static void
@@ -1030,8 +861,8 @@ gen_elems(struct ir_set *s, const struct fdesc *const *fds, unsigned int n)
 				memcpy(ke + off, w, fl);
 			}
 		}
-		el[e].key = bytes(k, s->key_len);
-		el[e].key_end = interval ? bytes(ke, s->key_len) : el[e].key;
+		el[e].key = irb_bytes(k, s->key_len);
+		el[e].key_end = interval ? irb_bytes(ke, s->key_len) : el[e].key;
 	}
 	cmp_key_len = s->key_len;
 	qsort(el, n, sizeof(*el), elem_cmp);
@@ -1055,7 +886,7 @@ gen_elems(struct ir_set *s, const struct fdesc *const *fds, unsigned int n)
 				for (i = s->key_len - 1; i >= 0 && t[i]-- == 0; i--)
 					;
 				if (memcmp(t, el[e].key, s->key_len) >= 0)
-					el[e].key_end = bytes(t, s->key_len);
+					el[e].key_end = irb_bytes(t, s->key_len);
 			}
 	}
 	s->elems = el;
@@ -1082,7 +913,7 @@ gen_set(struct gen_tab *g, const struct fdesc **fds_out, bool vmap)
 		fds_out[f] = fds[f];
 	}
 	snprintf(name, sizeof(name), "s%u", g->t->nsets);
-	s = b_set(g->t, name, flags, nf, flen);
+	s = irb_set(g->t, name, flags, nf, flen, 0);
 	gen_elems(s, fds, 1 + rnd(chance(20) ? MAX_ELEMS : 8));
 	return s;
 }
@@ -1124,7 +955,7 @@ gen_match(struct gen_tab *g, struct ir_rule *r)
 			len = 3;	/* iifname "eth*" */
 		else if (!d->meta && len > 1 && chance(5))
 			len = 1 + rnd(len);	/* narrowed compare */
-		b_cmp(r, o, op, v, (uint8_t)len);
+		irb_cmp(r, o, op, v, (uint8_t)len);
 	} else if (kind < 70) {
 		struct ir_operand o = gen_operand(d, true);
 		unsigned int len = o.field.len;
@@ -1148,7 +979,7 @@ gen_match(struct gen_tab *g, struct ir_rule *r)
 			memcpy(v, w, IR_DATA_MAX);
 			memcpy(w, t, IR_DATA_MAX);
 		}
-		b_range(r, o, v, w, (uint8_t)len, chance(30));
+		irb_range(r, o, v, w, (uint8_t)len, chance(30));
 	} else {
 		const struct fdesc *fds[3];
 		struct ir_operand ops[3];
@@ -1177,9 +1008,9 @@ gen_match(struct gen_tab *g, struct ir_rule *r)
 						       chance(80));
 			/* the same length from another field, sometimes */
 			if (!fd->meta && fd->len == 4 && chance(30))
-				ops[f] = op_pl(IR_BASE_NETWORK, 16, 4);
+				ops[f] = irb_payload(IR_BASE_NETWORK, 16, 4);
 		}
-		b_lookup(r, s, ops, chance(20));
+		irb_lookup(r, s, s->nfields, ops, chance(20));
 	}
 }
 
@@ -1190,9 +1021,9 @@ gen_stmt(struct gen_tab *g, struct ir_rule *r, bool allow_complex)
 	struct ir_stmt *s;
 
 	if (k < 40 || (!allow_complex && k >= 80)) {
-		b_stmt(r, IR_STMT_COUNTER);
+		irb_stmt(r, IR_STMT_COUNTER);
 	} else if (k < 52) {
-		s = b_stmt(r, IR_STMT_LIMIT);
+		s = irb_stmt(r, IR_STMT_LIMIT);
 		s->limit = (struct ir_limit){ .rate = 1 + rnd(5), .unit = 1,
 			.burst = rnd(3), .type = chance(80) ? IR_LIMIT_PKTS :
 						 IR_LIMIT_BYTES,
@@ -1200,15 +1031,15 @@ gen_stmt(struct gen_tab *g, struct ir_rule *r, bool allow_complex)
 		if (s->limit.type == IR_LIMIT_BYTES)
 			s->limit.rate = 100 + rnd(1000);
 	} else if (k < 62) {
-		s = b_stmt(r, IR_STMT_QUOTA);
+		s = irb_stmt(r, IR_STMT_QUOTA);
 		s->quota = (struct ir_quota){ .bytes = 200 + rnd(3000),
 					      .invert = chance(30) };
 	} else if (k < 80) {
 		if (g->t->nobjects == 0) {
-			b_stmt(r, IR_STMT_COUNTER);
+			irb_stmt(r, IR_STMT_COUNTER);
 			return;
 		}
-		s = b_stmt(r, IR_STMT_OBJREF);
+		s = irb_stmt(r, IR_STMT_OBJREF);
 		{
 			const struct ir_object *o = &g->t->objects[rnd(g->t->nobjects)];
 
@@ -1219,42 +1050,42 @@ gen_stmt(struct gen_tab *g, struct ir_rule *r, bool allow_complex)
 	} else if (k < 86) {
 		uint32_t mark = rnd(4);
 
-		s = b_stmt(r, IR_STMT_META_SET);
+		s = irb_stmt(r, IR_STMT_META_SET);
 		s->meta.key = IR_META_MARK;
 		s->meta.value.kind = IR_VALUE_IMM;
 		s->meta.value.len = 4;
-		s->meta.value.data = bytes(&mark, 4);
+		s->meta.value.data = irb_bytes(&mark, 4);
 	} else if (k < 90) {
 		uint8_t ttl = (uint8_t)rnd(256);
 
-		s = b_stmt(r, IR_STMT_PAYLOAD_SET);
+		s = irb_stmt(r, IR_STMT_PAYLOAD_SET);
 		s->payload.base = IR_BASE_NETWORK;
 		s->payload.offset = 8;
 		s->payload.len = 1;
 		s->payload.value.kind = IR_VALUE_IMM;
 		s->payload.value.len = 1;
-		s->payload.value.data = bytes(&ttl, 1);
+		s->payload.value.data = irb_bytes(&ttl, 1);
 		s->payload.csum_type = IR_CSUM_INET;
 		s->payload.csum_offset = 10;
 	} else if (k < 93) {
 		unsigned int d = rnd(N_PORTS);
 
-		s = b_stmt(r, IR_STMT_DUP);
+		s = irb_stmt(r, IR_STMT_DUP);
 		s->dev.dev = B->devices[d];
 		s->dev.dev_id = d;
 	} else if (k < 95) {
 		unsigned int d = rnd(N_PORTS);
 
-		s = b_stmt(r, IR_STMT_FWD);
+		s = irb_stmt(r, IR_STMT_FWD);
 		s->dev.dev = B->devices[d];
 		s->dev.dev_id = d;
 	} else if (k < 97) {
-		s = b_stmt(r, IR_STMT_REJECT);
+		s = irb_stmt(r, IR_STMT_REJECT);
 		s->reject.type = chance(50) ? IR_REJECT_ICMPX_UNREACH :
 					      IR_REJECT_TCP_RST;
 		s->reject.code = 1;
 	} else {
-		s = b_stmt(r, IR_STMT_LOG);
+		s = irb_stmt(r, IR_STMT_LOG);
 		s->log.prefix = "";
 	}
 }
@@ -1299,7 +1130,7 @@ gen_vmap(struct gen_tab *g, struct ir_rule *r, int reg_idx)
 static void
 gen_rule(struct gen_tab *g, struct ir_chain *c, int reg_idx)
 {
-	struct ir_rule *r = b_rule(c);
+	struct ir_rule *r = irb_rule(c);
 	unsigned int nm = chance(10) ? 0 : rnd(chance(20) ? 6 : 4);
 	unsigned int k;
 	struct ir_chain *to;
@@ -1318,17 +1149,17 @@ gen_rule(struct gen_tab *g, struct ir_chain *c, int reg_idx)
 	k = rnd(100);
 	to = gen_target(g, reg_idx);
 	if (k < 22)
-		b_verdict(r, IR_VERDICT_ACCEPT, NULL);
+		irb_verdict(r, IR_VERDICT_ACCEPT, NULL);
 	else if (k < 44)
-		b_verdict(r, IR_VERDICT_DROP, NULL);
+		irb_verdict(r, IR_VERDICT_DROP, NULL);
 	else if (k < 52)
-		b_verdict(r, IR_VERDICT_CONTINUE, NULL);
+		irb_verdict(r, IR_VERDICT_CONTINUE, NULL);
 	else if (k < 58)
-		b_verdict(r, IR_VERDICT_RETURN, NULL);
+		irb_verdict(r, IR_VERDICT_RETURN, NULL);
 	else if (k < 70 && to != NULL)
-		b_verdict(r, IR_VERDICT_JUMP, to);
+		irb_verdict(r, IR_VERDICT_JUMP, to);
 	else if (k < 76 && to != NULL)
-		b_verdict(r, IR_VERDICT_GOTO, to);
+		irb_verdict(r, IR_VERDICT_GOTO, to);
 	else if (k < 86)
 		gen_vmap(g, r, reg_idx);
 	/* else: no verdict */
@@ -1348,15 +1179,12 @@ gen_ruleset(void)
 
 		memset(&g, 0, sizeof(g));
 		snprintf(name, sizeof(name), "t%u", ti);
-		g.t = b_table(name);
+		g.t = irb_table(name);
 		for (unsigned int o = 0; o < 3; o++) {
-			struct ir_object *ob = (struct ir_object *)
-				&g.t->objects[g.t->nobjects++];
+			struct ir_object *ob;
 
 			snprintf(name, sizeof(name), "o%u", o);
-			ob->name = ir_strdup(B, name);
-			ob->handle = ++next_handle;
-			ob->type = (enum ir_obj_type)o;
+			ob = irb_object(g.t, (enum ir_obj_type)o, name);
 			ob->quota = (struct ir_quota){ .bytes = 500 + rnd(5000),
 						       .invert = chance(30) };
 			ob->limit = (struct ir_limit){ .rate = 1 + rnd(5), .unit = 1,
@@ -1367,7 +1195,7 @@ gen_ruleset(void)
 		 * order is table order: equal priorities run last-first) */
 		for (unsigned int i = 0; i < nreg; i++) {
 			snprintf(name, sizeof(name), "r%u", i);
-			g.reg[g.n_reg++] = b_chain(g.t, name, MAX_RULES);
+			g.reg[g.n_reg++] = irb_chain_n(g.t, name, MAX_RULES);
 		}
 		for (unsigned int i = 0; i < nreg; i++) {
 			unsigned int n = rnd(big);
@@ -1381,7 +1209,7 @@ gen_ruleset(void)
 			unsigned int n = rnd(big + 2);
 
 			snprintf(name, sizeof(name), "b%u", i);
-			c = b_base(g.t, name, prios[rnd(RTE_DIM(prios))],
+			c = irb_base(g.t, name, prios[rnd(RTE_DIM(prios))],
 				   chance(40) ? IR_POLICY_DROP : IR_POLICY_ACCEPT,
 				   port_names[rnd(chance(60) ? 2 : N_PORTS)],
 				   MAX_RULES + 2);
@@ -2005,17 +1833,9 @@ cls_one(const struct cls *c, uint16_t port, const struct tpkt *k)
 #define IP4(a, b, c, d) ((uint32_t)(a) << 24 | (b) << 16 | (c) << 8 | (d))
 
 static void
-b_ip(struct ir_rule *r)
-{
-	static const uint8_t ip[2] = { 0x08, 0x00 };
-
-	b_cmp(r, op_meta(IR_META_PROTOCOL), IR_CMP_EQ, ip, 2);
-}
-
-static void
 b_saddr_pfx(struct ir_rule *r, uint32_t a, unsigned int plen)
 {
-	struct ir_operand o = op_pl(IR_BASE_NETWORK, 12, 4);
+	struct ir_operand o = irb_payload(IR_BASE_NETWORK, 12, 4);
 	uint32_t m = plen ? ~0u << (32 - plen) : 0;
 	uint8_t mb[4] = { m >> 24, m >> 16, m >> 8, m }, v[4];
 
@@ -2025,9 +1845,9 @@ b_saddr_pfx(struct ir_rule *r, uint32_t a, unsigned int plen)
 	v[2] = (uint8_t)(a >> 8);
 	v[3] = (uint8_t)a;
 	if (plen < 32)
-		o.mask = bytes(mb, 4);
-	b_ip(r);
-	b_cmp(r, o, IR_CMP_EQ, v, 4);
+		o.mask = irb_bytes(mb, 4);
+	irb_ip(r);
+	irb_cmp(r, o, IR_CMP_EQ, v, 4);
 }
 
 static void
@@ -2035,8 +1855,8 @@ b_dport(struct ir_rule *r, uint8_t l4, uint16_t p, enum ir_cmp_op op)
 {
 	uint8_t v[2] = { (uint8_t)(p >> 8), (uint8_t)p };
 
-	b_cmp(r, op_meta(IR_META_L4PROTO), IR_CMP_EQ, &l4, 1);
-	b_cmp(r, op_pl(IR_BASE_TRANSPORT, 2, 2), op, v, 2);
+	irb_l4(r, l4);
+	irb_cmp(r, irb_payload(IR_BASE_TRANSPORT, 2, 2), op, v, 2);
 }
 
 static void
@@ -2052,25 +1872,25 @@ test_hand(void)
 	struct tpkt k;
 
 	b_new();
-	t = b_table("t");
-	sub = b_chain(t, "sub", 8);
-	r = b_rule(sub);		/* sub 0: tcp dport 80 accept */
+	t = irb_table("t");
+	sub = irb_chain_n(t, "sub", 8);
+	r = irb_rule(sub);		/* sub 0: tcp dport 80 accept */
 	b_dport(r, 6, 80, IR_CMP_EQ);
-	b_verdict(r, IR_VERDICT_ACCEPT, NULL);
-	r = b_rule(sub);		/* sub 1: return */
-	b_verdict(r, IR_VERDICT_RETURN, NULL);
-	c = b_base(t, "in", 0, IR_POLICY_DROP, "eth0", 8);
-	r = b_rule(c);			/* 0: counter */
-	b_stmt(r, IR_STMT_COUNTER);
-	r = b_rule(c);			/* 1: ip saddr 10.0.0.0/8 drop */
+	irb_verdict(r, IR_VERDICT_ACCEPT, NULL);
+	r = irb_rule(sub);		/* sub 1: return */
+	irb_verdict(r, IR_VERDICT_RETURN, NULL);
+	c = irb_base(t, "in", 0, IR_POLICY_DROP, "eth0", 8);
+	r = irb_rule(c);			/* 0: counter */
+	irb_stmt(r, IR_STMT_COUNTER);
+	r = irb_rule(c);			/* 1: ip saddr 10.0.0.0/8 drop */
 	b_saddr_pfx(r, IP4(10, 0, 0, 0), 8);
-	b_verdict(r, IR_VERDICT_DROP, NULL);
-	r = b_rule(c);			/* 2: ip saddr 192.168.0.0/16 jump sub */
+	irb_verdict(r, IR_VERDICT_DROP, NULL);
+	r = irb_rule(c);			/* 2: ip saddr 192.168.0.0/16 jump sub */
 	b_saddr_pfx(r, IP4(192, 168, 0, 0), 16);
-	b_verdict(r, IR_VERDICT_JUMP, sub);
-	r = b_rule(c);			/* 3: tcp dport != 22 accept */
+	irb_verdict(r, IR_VERDICT_JUMP, sub);
+	r = irb_rule(c);			/* 3: tcp dport != 22 accept */
 	b_dport(r, 6, 22, IR_CMP_NEQ);
-	b_verdict(r, IR_VERDICT_ACCEPT, NULL);
+	irb_verdict(r, IR_VERDICT_ACCEPT, NULL);
 	rs = build_fp(B, 1);
 	if (!CHECK(rs != NULL, "hand build: %s", build_err))
 		return;
@@ -2128,15 +1948,15 @@ test_hand(void)
 	fp_ruleset_free(rs);
 
 	/* a rule cls does not run: one handoff entry */
-	r = b_rule(c);
+	r = irb_rule(c);
 	{
-		struct ir_stmt *s = b_stmt(r, IR_STMT_META_SET);
+		struct ir_stmt *s = irb_stmt(r, IR_STMT_META_SET);
 		uint32_t mark = 1;
 
 		s->meta.key = IR_META_MARK;
 		s->meta.value.kind = IR_VALUE_IMM;
 		s->meta.value.len = 4;
-		s->meta.value.data = bytes(&mark, 4);
+		s->meta.value.data = irb_bytes(&mark, 4);
 	}
 	rs = build_fp(B, 1);
 	if (rs != NULL && CHECK(cls_build(rs, NULL, &cl) == 0, "build 2")) {
@@ -2161,38 +1981,38 @@ gen_big(unsigned int n_rules, uint64_t seed)
 
 	rng_state = seed;
 	b_new();
-	t = b_table("big");
-	c = b_base(t, "in", 0, IR_POLICY_ACCEPT, "eth0", n_rules);
+	t = irb_table("big");
+	c = irb_base(t, "in", 0, IR_POLICY_ACCEPT, "eth0", n_rules);
 	for (unsigned int i = 0; i < n_rules; i++) {
-		struct ir_rule *r = b_rule(c);
+		struct ir_rule *r = irb_rule(c);
 		unsigned int k = rnd(100);
 
 		if (k < 60) {		/* blocklist prefix */
 			b_saddr_pfx(r, (uint32_t)rnd64(), 16 + rnd(17));
 			if (chance(30))
-				b_stmt(r, IR_STMT_COUNTER);
-			b_verdict(r, IR_VERDICT_DROP, NULL);
+				irb_stmt(r, IR_STMT_COUNTER);
+			irb_verdict(r, IR_VERDICT_DROP, NULL);
 		} else if (k < 90) {	/* service allow */
 			uint8_t d[4];
-			struct ir_operand o = op_pl(IR_BASE_NETWORK, 16, 4);
+			struct ir_operand o = irb_payload(IR_BASE_NETWORK, 16, 4);
 			uint32_t a = IP4(172, 16, rnd(256), rnd(256));
 
 			d[0] = (uint8_t)(a >> 24);
 			d[1] = (uint8_t)(a >> 16);
 			d[2] = (uint8_t)(a >> 8);
 			d[3] = (uint8_t)a;
-			b_ip(r);
-			b_cmp(r, o, IR_CMP_EQ, d, 4);
+			irb_ip(r);
+			irb_cmp(r, o, IR_CMP_EQ, d, 4);
 			b_dport(r, chance(50) ? 6 : 17, pool_port(), IR_CMP_EQ);
-			b_verdict(r, IR_VERDICT_ACCEPT, NULL);
+			irb_verdict(r, IR_VERDICT_ACCEPT, NULL);
 		} else {		/* port range */
 			uint16_t lo = (uint16_t)rnd(60000), hi = lo + (uint16_t)rnd(5000);
 			uint8_t l[2] = { lo >> 8, (uint8_t)lo }, h[2] = { hi >> 8, (uint8_t)hi };
 			uint8_t p = 17;
 
-			b_cmp(r, op_meta(IR_META_L4PROTO), IR_CMP_EQ, &p, 1);
-			b_range(r, op_pl(IR_BASE_TRANSPORT, 2, 2), l, h, 2, false);
-			b_verdict(r, chance(50) ? IR_VERDICT_ACCEPT : IR_VERDICT_DROP,
+			irb_cmp(r, irb_meta(IR_META_L4PROTO), IR_CMP_EQ, &p, 1);
+			irb_range(r, irb_payload(IR_BASE_TRANSPORT, 2, 2), l, h, 2, false);
+			irb_verdict(r, chance(50) ? IR_VERDICT_ACCEPT : IR_VERDICT_DROP,
 				  NULL);
 		}
 	}

@@ -233,8 +233,10 @@ irb_set_n(struct ir_table *t, const char *name, uint32_t flags,
 		s->key_len += nfields > 1 ? (flen[i] + 3) & ~3 : flen[i];
 	}
 	s->data_len = data_len;
-	s->elems = ir_calloc(irb_rs, max_elems ? max_elems : irb_cap.elems,
-			     sizeof(struct ir_set_elem));
+	if (max_elems == 0)
+		max_elems = irb_cap.elems;
+	if (max_elems != 0)
+		s->elems = ir_calloc(irb_rs, max_elems, sizeof(struct ir_set_elem));
 	return s;
 }
 

@@ -23,7 +23,8 @@ struct irb_caps {
 	unsigned int objects;	/* per table */
 	unsigned int rules;	/* per chain, unless irb_chain_n() says */
 	unsigned int items;	/* per rule */
-	unsigned int elems;	/* per set, unless irb_set_n() says */
+	unsigned int elems;	/* per set, unless irb_set_n() says; 0: none
+				 * (the caller fills s->elems itself) */
 };
 
 /* 4 tables, 24 chains, 64 sets, 8 objects, 16 rules, 12 items, 64 elements */
