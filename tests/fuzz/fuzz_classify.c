@@ -58,6 +58,7 @@
 #include "fastpath/fp_ruleset.h"
 #include "fastpath/interp.h"
 #include "fastpath/pkt_view.h"
+#include "tests/lib/irb.h"
 
 #if defined(__has_feature)
 #if __has_feature(address_sanitizer)
@@ -123,131 +124,35 @@ static const uint16_t peers[] = { 1, 0, 3, 2 };
 #define MAX_ELEMS	16
 #define MAX_OBJS	4
 
+static const struct irb_caps caps = {
+	.tables = 2, .chains = MAX_CHAINS, .sets = MAX_SETS, .objects = MAX_OBJS,
+	.rules = MAX_RULES, .items = MAX_ITEMS, .elems = MAX_ELEMS,
+};
 static struct ir_ruleset *B;
-static uint64_t next_handle;
-
-static const uint8_t *
-bytes(const void *p, size_t n)
-{
-	const uint8_t *b = ir_memdup(B, p, n);
-
-	if (b == NULL)
-		abort();
-	return b;
-}
 
 static void
 b_new(void)
 {
-	const char **d;
-
-	B = ir_ruleset_new();
-	if (B == NULL)
-		abort();
-	d = ir_calloc(B, N_DEVS, sizeof(*d));
-	for (unsigned int i = 0; i < N_DEVS; i++)
-		d[i] = ir_strdup(B, dev_names[i]);
-	B->devices = d;
-	B->ndevices = N_DEVS;
-	B->tables = ir_calloc(B, 2, sizeof(struct ir_table));
-	next_handle = 0;
-}
-
-static struct ir_table *
-b_table(const char *name)
-{
-	struct ir_table *t = (struct ir_table *)&B->tables[B->ntables++];
-
-	t->name = ir_strdup(B, name);
-	t->handle = B->ntables;
-	t->chains = ir_calloc(B, MAX_CHAINS, sizeof(struct ir_chain));
-	t->sets = ir_calloc(B, MAX_SETS, sizeof(struct ir_set));
-	t->objects = ir_calloc(B, MAX_OBJS, sizeof(struct ir_object));
-	return t;
-}
-
-static struct ir_chain *
-b_chain(struct ir_table *t, const char *name)
-{
-	struct ir_chain *c = (struct ir_chain *)&t->chains[t->nchains++];
-
-	c->name = ir_strdup(B, name);
-	c->handle = ++next_handle;
-	c->rules = ir_calloc(B, MAX_RULES, sizeof(struct ir_rule));
-	return c;
+	B = irb_new(dev_names, N_DEVS, &caps);
 }
 
 static struct ir_chain *
 b_base(struct ir_table *t, const char *name, int32_t prio, bool drop,
        const char *dev)
 {
-	struct ir_chain *c = b_chain(t, name);
-	const char **d = ir_calloc(B, 1, sizeof(*d));
-
-	d[0] = ir_strdup(B, dev);
-	c->flags = IR_CHAIN_F_BASE;
-	c->priority = prio;
-	c->policy = drop ? IR_POLICY_DROP : IR_POLICY_ACCEPT;
-	c->devices = d;
-	c->ndevices = 1;
-	return c;
+	return irb_base(t, name, prio, drop ? IR_POLICY_DROP : IR_POLICY_ACCEPT,
+			dev, 0);
 }
 
-static struct ir_rule *
-b_rule(struct ir_chain *c)
+/* sets named s0, s1, ... */
+static struct ir_set *
+b_set(struct ir_table *t, uint32_t flags, unsigned int nfields,
+      const uint8_t *flen)
 {
-	struct ir_rule *r = (struct ir_rule *)&c->rules[c->nrules++];
+	char name[16];
 
-	r->handle = ++next_handle;
-	r->items = ir_calloc(B, MAX_ITEMS, sizeof(struct ir_item));
-	return r;
-}
-
-static struct ir_item *
-b_item(struct ir_rule *r, enum ir_item_kind kind)
-{
-	struct ir_item *it = (struct ir_item *)&r->items[r->nitems++];
-
-	it->kind = kind;
-	return it;
-}
-
-static struct ir_operand
-op_pl(enum ir_payload_base base, uint16_t off, uint8_t len)
-{
-	struct ir_operand o = { 0 };
-
-	o.field.kind = IR_FIELD_PAYLOAD;
-	o.field.base = base;
-	o.field.offset = off;
-	o.field.len = len;
-	o.order = IR_BO_NET;
-	return o;
-}
-
-static struct ir_operand
-op_meta(enum ir_meta_key k)
-{
-	struct ir_operand o = { 0 };
-
-	o.field.kind = IR_FIELD_META;
-	o.field.meta = k;
-	o.field.len = ir_meta_key_info(k)->len;
-	o.order = ir_meta_key_info(k)->order;
-	return o;
-}
-
-static void
-b_cmp(struct ir_rule *r, struct ir_operand op, enum ir_cmp_op cop,
-      const void *val, uint8_t len)
-{
-	struct ir_match *m = &b_item(r, IR_ITEM_MATCH)->match;
-
-	m->kind = IR_MATCH_CMP;
-	m->op = cop;
-	m->len = len;
-	m->arg = op;
-	m->value = bytes(val, len);
+	snprintf(name, sizeof(name), "s%u", t->nsets);
+	return irb_set(t, name, flags, nfields, flen, 0);
 }
 
 /* A payload field under a prefix mask of `bits`, compared with `val`
@@ -256,7 +161,7 @@ static void
 b_prefix(struct ir_rule *r, enum ir_payload_base base, uint16_t off,
 	 uint8_t len, const uint8_t *val, unsigned int bits, enum ir_cmp_op cop)
 {
-	struct ir_operand o = op_pl(base, off, len);
+	struct ir_operand o = irb_payload(base, off, len);
 	uint8_t m[16], v[16];
 
 	for (unsigned int i = 0; i < len; i++) {
@@ -266,8 +171,8 @@ b_prefix(struct ir_rule *r, enum ir_payload_base base, uint16_t off,
 		bits -= b;
 		v[i] = val[i] & m[i];
 	}
-	o.mask = bytes(m, len);
-	b_cmp(r, o, cop, v, len);
+	o.mask = irb_bytes(m, len);
+	irb_cmp(r, o, cop, v, len);
 }
 
 static void
@@ -275,13 +180,13 @@ b_meta16(struct ir_rule *r, enum ir_meta_key k, uint16_t be)
 {
 	uint8_t v[2] = { (uint8_t)(be >> 8), (uint8_t)be };
 
-	b_cmp(r, op_meta(k), IR_CMP_EQ, v, 2);
+	irb_cmp(r, irb_meta(k), IR_CMP_EQ, v, 2);
 }
 
 static void
 b_meta8(struct ir_rule *r, enum ir_meta_key k, enum ir_cmp_op cop, uint8_t v)
 {
-	b_cmp(r, op_meta(k), cop, &v, 1);
+	irb_cmp(r, irb_meta(k), cop, &v, 1);
 }
 
 static void
@@ -290,84 +195,17 @@ b_pl16(struct ir_rule *r, enum ir_payload_base base, uint16_t off,
 {
 	uint8_t v[2] = { (uint8_t)(val >> 8), (uint8_t)val };
 
-	b_cmp(r, op_pl(base, off, 2), cop, v, 2);
+	irb_cmp(r, irb_payload(base, off, 2), cop, v, 2);
 }
 
 static void
 b_range16(struct ir_rule *r, struct ir_operand o, uint16_t lo, uint16_t hi,
 	  bool invert)
 {
-	struct ir_match *m = &b_item(r, IR_ITEM_MATCH)->match;
 	uint8_t l[2] = { (uint8_t)(lo >> 8), (uint8_t)lo };
 	uint8_t h[2] = { (uint8_t)(hi >> 8), (uint8_t)hi };
 
-	m->kind = IR_MATCH_RANGE;
-	m->len = 2;
-	m->arg = o;
-	m->lo = bytes(l, 2);
-	m->hi = bytes(h, 2);
-	m->invert = invert;
-}
-
-static void
-b_lookup(struct ir_rule *r, const struct ir_set *s,
-	 const struct ir_operand *ops, bool invert)
-{
-	struct ir_match *m = &b_item(r, IR_ITEM_MATCH)->match;
-
-	m->kind = IR_MATCH_LOOKUP;
-	m->lookup.set = s;
-	m->lookup.nfields = s->nfields;
-	m->lookup.fields = ir_memdup(B, ops, s->nfields * sizeof(*ops));
-	m->invert = invert;
-}
-
-static struct ir_stmt *
-b_stmt(struct ir_rule *r, enum ir_stmt_kind k)
-{
-	struct ir_stmt *s = &b_item(r, IR_ITEM_STMT)->stmt;
-
-	s->kind = k;
-	return s;
-}
-
-static void
-b_verdict(struct ir_rule *r, enum ir_verdict_kind k, const struct ir_chain *to)
-{
-	r->verdict.v.kind = k;
-	r->verdict.v.target = to;
-	r->verdict.v.chain = to ? to->name : NULL;
-}
-
-static struct ir_set *
-b_set(struct ir_table *t, uint32_t flags, unsigned int nfields,
-      const uint8_t *flen)
-{
-	struct ir_set *s = (struct ir_set *)&t->sets[t->nsets];
-	char name[16];
-
-	snprintf(name, sizeof(name), "s%u", t->nsets);
-	s->id = t->nsets++;
-	s->name = ir_strdup(B, name);
-	s->flags = flags | (nfields > 1 ? IR_SET_F_CONCAT : 0);
-	s->nfields = (uint8_t)nfields;
-	for (unsigned int i = 0; i < nfields; i++) {
-		s->field_len[i] = flen[i];
-		s->key_len += nfields > 1 ? (flen[i] + 3) & ~3 : flen[i];
-	}
-	s->elems = ir_calloc(B, MAX_ELEMS, sizeof(struct ir_set_elem));
-	return s;
-}
-
-/* Append an element; key_end NULL: a point. b_set_done() sorts. */
-static struct ir_set_elem *
-b_elem(struct ir_set *s, const uint8_t *key, const uint8_t *key_end)
-{
-	struct ir_set_elem *e = (struct ir_set_elem *)&s->elems[s->nelems++];
-
-	e->key = bytes(key, s->key_len);
-	e->key_end = key_end != NULL ? bytes(key_end, s->key_len) : e->key;
-	return e;
+	irb_range(r, o, l, h, 2, invert);
 }
 
 static unsigned int sort_len;
@@ -584,54 +422,54 @@ t_vlan(struct ir_table *t, const struct fz_par *q)
 	struct ir_rule *r;
 	uint8_t v[16];
 
-	r = b_rule(c);			/* vlan id X counter drop */
+	r = irb_rule(c);			/* vlan id X counter drop */
 	b_pl16(r, IR_BASE_LL, 12, IR_CMP_EQ, 0x8100);
-	o = op_pl(IR_BASE_LL, 14, 2);
-	o.mask = bytes(vmask, 2);
+	o = irb_payload(IR_BASE_LL, 14, 2);
+	o.mask = irb_bytes(vmask, 2);
 	put16(v, q->vid);
-	b_cmp(r, o, IR_CMP_EQ, v, 2);
-	b_stmt(r, IR_STMT_COUNTER);
-	b_verdict(r, (q->p[12] & 1) ? IR_VERDICT_DROP : IR_VERDICT_ACCEPT, NULL);
+	irb_cmp(r, o, IR_CMP_EQ, v, 2);
+	irb_stmt(r, IR_STMT_COUNTER);
+	irb_verdict(r, (q->p[12] & 1) ? IR_VERDICT_DROP : IR_VERDICT_ACCEPT, NULL);
 
-	r = b_rule(c);			/* vlan type ip6 drop */
+	r = irb_rule(c);			/* vlan type ip6 drop */
 	b_pl16(r, IR_BASE_LL, 12, IR_CMP_EQ, 0x88a8);
 	b_pl16(r, IR_BASE_LL, 16, IR_CMP_EQ, 0x8100);
-	b_verdict(r, IR_VERDICT_DROP, NULL);
+	irb_verdict(r, IR_VERDICT_DROP, NULL);
 
-	r = b_rule(c);			/* ip saddr A/n accept */
+	r = irb_rule(c);			/* ip saddr A/n accept */
 	b_meta16(r, IR_META_PROTOCOL, 0x0800);
 	b_prefix(r, IR_BASE_NETWORK, 12, 4, q->src4,
 		 prefix_bits(q->p[11], 32), IR_CMP_EQ);
-	b_verdict(r, IR_VERDICT_ACCEPT, NULL);
+	irb_verdict(r, IR_VERDICT_ACCEPT, NULL);
 
-	r = b_rule(c);			/* meta pkttype X counter */
+	r = irb_rule(c);			/* meta pkttype X counter */
 	b_meta8(r, IR_META_PKTTYPE, IR_CMP_EQ, q->p[12] % 4);
-	b_stmt(r, IR_STMT_COUNTER);
+	irb_stmt(r, IR_STMT_COUNTER);
 
-	r = b_rule(c);			/* ether daddr ff:.. drop */
-	b_cmp(r, op_pl(IR_BASE_LL, 0, 6), IR_CMP_EQ, bc, 6);
-	b_verdict(r, IR_VERDICT_DROP, NULL);
+	r = irb_rule(c);			/* ether daddr ff:.. drop */
+	irb_cmp(r, irb_payload(IR_BASE_LL, 0, 6), IR_CMP_EQ, bc, 6);
+	irb_verdict(r, IR_VERDICT_DROP, NULL);
 
-	r = b_rule(c1);			/* meta nfproto, iiftype: constants */
+	r = irb_rule(c1);			/* meta nfproto, iiftype: constants */
 	b_meta8(r, IR_META_NFPROTO, IR_CMP_EQ, 5);
 	{
 		uint16_t it = (q->p[12] & 4) ? 1 : 772;
 
-		b_cmp(r, op_meta(IR_META_IIFTYPE), IR_CMP_EQ, &it, 2);
+		irb_cmp(r, irb_meta(IR_META_IIFTYPE), IR_CMP_EQ, &it, 2);
 	}
-	b_stmt(r, IR_STMT_COUNTER);
+	irb_stmt(r, IR_STMT_COUNTER);
 
-	r = b_rule(c1);			/* iifname "eth*" ether saddr != X */
-	b_cmp(r, op_meta(IR_META_IIFNAME), IR_CMP_EQ, "eth", 3);
+	r = irb_rule(c1);			/* iifname "eth*" ether saddr != X */
+	irb_cmp(r, irb_meta(IR_META_IIFNAME), IR_CMP_EQ, "eth", 3);
 	memcpy(v, (const uint8_t[]){ 0x02, 0, 0, 0, 0, 0xaa }, 6);
-	b_cmp(r, op_pl(IR_BASE_LL, 6, 6), IR_CMP_NEQ, v, 6);
-	b_verdict(r, IR_VERDICT_DROP, NULL);
+	irb_cmp(r, irb_payload(IR_BASE_LL, 6, 6), IR_CMP_NEQ, v, 6);
+	irb_verdict(r, IR_VERDICT_DROP, NULL);
 
-	r = b_rule(c1);			/* meta protocol ip6 ip6 saddr X/n */
+	r = irb_rule(c1);			/* meta protocol ip6 ip6 saddr X/n */
 	b_meta16(r, IR_META_PROTOCOL, 0x86dd);
 	b_prefix(r, IR_BASE_NETWORK, 8, 16, q->src6,
 		 prefix_bits(q->p[14], 128), IR_CMP_EQ);
-	b_verdict(r, IR_VERDICT_ACCEPT, NULL);
+	irb_verdict(r, IR_VERDICT_ACCEPT, NULL);
 }
 
 /* IPv4 and IPv6 prefixes, ordered compares on ttl, length, fragments. */
@@ -644,58 +482,58 @@ t_prefix(struct ir_table *t, const struct fz_par *q)
 	struct ir_operand o;
 	struct ir_rule *r;
 
-	r = b_rule(c);			/* ip frag-off & 0x1fff != 0 drop */
+	r = irb_rule(c);			/* ip frag-off & 0x1fff != 0 drop */
 	b_meta16(r, IR_META_PROTOCOL, 0x0800);
-	o = op_pl(IR_BASE_NETWORK, 6, 2);
-	o.mask = bytes(fmask, 2);
-	b_cmp(r, o, IR_CMP_NEQ, zero, 2);
-	b_verdict(r, IR_VERDICT_DROP, NULL);
+	o = irb_payload(IR_BASE_NETWORK, 6, 2);
+	o.mask = irb_bytes(fmask, 2);
+	irb_cmp(r, o, IR_CMP_NEQ, zero, 2);
+	irb_verdict(r, IR_VERDICT_DROP, NULL);
 
-	r = b_rule(c);			/* ip saddr A/n ip daddr != D/m */
+	r = irb_rule(c);			/* ip saddr A/n ip daddr != D/m */
 	b_meta16(r, IR_META_PROTOCOL, 0x0800);
 	b_prefix(r, IR_BASE_NETWORK, 12, 4, q->src4,
 		 prefix_bits(q->p[11], 32), IR_CMP_EQ);
 	b_prefix(r, IR_BASE_NETWORK, 16, 4, q->dst4,
 		 prefix_bits(q->p[12], 32), IR_CMP_NEQ);
-	b_verdict(r, IR_VERDICT_DROP, NULL);
+	irb_verdict(r, IR_VERDICT_DROP, NULL);
 
-	r = b_rule(c);			/* ip ttl < X accept */
+	r = irb_rule(c);			/* ip ttl < X accept */
 	b_meta16(r, IR_META_PROTOCOL, 0x0800);
-	b_cmp(r, op_pl(IR_BASE_NETWORK, 8, 1), IR_CMP_LT, &q->p[15], 1);
-	b_stmt(r, IR_STMT_COUNTER);
-	b_verdict(r, IR_VERDICT_ACCEPT, NULL);
+	irb_cmp(r, irb_payload(IR_BASE_NETWORK, 8, 1), IR_CMP_LT, &q->p[15], 1);
+	irb_stmt(r, IR_STMT_COUNTER);
+	irb_verdict(r, IR_VERDICT_ACCEPT, NULL);
 
-	r = b_rule(c);			/* ip length X-Y counter */
+	r = irb_rule(c);			/* ip length X-Y counter */
 	b_meta16(r, IR_META_PROTOCOL, 0x0800);
-	b_range16(r, op_pl(IR_BASE_NETWORK, 2, 2), q->p[14],
+	b_range16(r, irb_payload(IR_BASE_NETWORK, 2, 2), q->p[14],
 		  (uint16_t)(q->p[14] + q->p[15]), q->p[13] & 2);
-	b_stmt(r, IR_STMT_COUNTER);
+	irb_stmt(r, IR_STMT_COUNTER);
 
-	r = b_rule(c);			/* ip6 saddr X/n ip6 daddr Y/m drop */
+	r = irb_rule(c);			/* ip6 saddr X/n ip6 daddr Y/m drop */
 	b_meta16(r, IR_META_PROTOCOL, 0x86dd);
 	b_prefix(r, IR_BASE_NETWORK, 8, 16, q->src6,
 		 prefix_bits(q->p[11], 128), IR_CMP_EQ);
 	b_prefix(r, IR_BASE_NETWORK, 24, 16, q->dst6,
 		 prefix_bits(q->p[12], 128), IR_CMP_EQ);
-	b_verdict(r, IR_VERDICT_DROP, NULL);
+	irb_verdict(r, IR_VERDICT_DROP, NULL);
 
-	r = b_rule(c);			/* ip6 nexthdr X meta l4proto >= Y */
+	r = irb_rule(c);			/* ip6 nexthdr X meta l4proto >= Y */
 	b_meta16(r, IR_META_PROTOCOL, 0x86dd);
-	b_cmp(r, op_pl(IR_BASE_NETWORK, 6, 1), IR_CMP_EQ, &q->p[1], 1);
+	irb_cmp(r, irb_payload(IR_BASE_NETWORK, 6, 1), IR_CMP_EQ, &q->p[1], 1);
 	b_meta8(r, IR_META_L4PROTO, IR_CMP_GTE, q->p[0]);
-	b_verdict(r, IR_VERDICT_ACCEPT, NULL);
+	irb_verdict(r, IR_VERDICT_ACCEPT, NULL);
 
-	r = b_rule(c);			/* meta len > X drop */
+	r = irb_rule(c);			/* meta len > X drop */
 	{
 		uint32_t len = q->p[14] + 40u;
 
-		b_cmp(r, op_meta(IR_META_LEN), IR_CMP_EQ, &len, 4);
+		irb_cmp(r, irb_meta(IR_META_LEN), IR_CMP_EQ, &len, 4);
 		len = rte_cpu_to_be_32(len);
-		o = op_meta(IR_META_LEN);
+		o = irb_meta(IR_META_LEN);
 		o.order = IR_BO_NET;	/* byteorder ran: ordered compare */
-		b_cmp(r, o, IR_CMP_GT, &len, 4);
+		irb_cmp(r, o, IR_CMP_GT, &len, 4);
 	}
-	b_verdict(r, IR_VERDICT_DROP, NULL);
+	irb_verdict(r, IR_VERDICT_DROP, NULL);
 }
 
 /* Transport ports: ranges (also inverted), l4proto sets, tcp flags. */
@@ -708,61 +546,61 @@ t_ports(struct ir_table *t, const struct fz_par *q)
 	static const uint8_t flagmask[1] = { 0x12 };
 	struct ir_set *l4 = b_set(t, IR_SET_F_ANONYMOUS | IR_SET_F_CONSTANT,
 				  1, fl);
-	struct ir_operand o = op_meta(IR_META_L4PROTO);
+	struct ir_operand o = irb_meta(IR_META_L4PROTO);
 	uint16_t w = (uint16_t)(q->p[14] << 2);
 	struct ir_rule *r;
 	uint8_t v;
 
-	b_elem(l4, (const uint8_t[]){ 6 }, NULL);
-	b_elem(l4, (const uint8_t[]){ 17 }, NULL);
-	b_elem(l4, (const uint8_t[]){ 132 }, NULL);
+	irb_elem(l4, (const uint8_t[]){ 6 }, NULL);
+	irb_elem(l4, (const uint8_t[]){ 17 }, NULL);
+	irb_elem(l4, (const uint8_t[]){ 132 }, NULL);
 	b_set_done(l4);
 
-	r = b_rule(c);			/* l4 {tcp,udp,sctp} th dport X-Y drop */
-	b_lookup(r, l4, &o, false);
-	b_range16(r, op_pl(IR_BASE_TRANSPORT, 2, 2), q->dport,
+	r = irb_rule(c);			/* l4 {tcp,udp,sctp} th dport X-Y drop */
+	irb_lookup(r, l4, l4->nfields, &o, false);
+	b_range16(r, irb_payload(IR_BASE_TRANSPORT, 2, 2), q->dport,
 		  (uint16_t)(q->dport + w), false);
-	b_verdict(r, IR_VERDICT_DROP, NULL);
+	irb_verdict(r, IR_VERDICT_DROP, NULL);
 
-	r = b_rule(c);			/* tcp sport != X-Y accept */
+	r = irb_rule(c);			/* tcp sport != X-Y accept */
 	b_meta8(r, IR_META_L4PROTO, IR_CMP_EQ, 6);
-	b_range16(r, op_pl(IR_BASE_TRANSPORT, 0, 2), q->sport,
+	b_range16(r, irb_payload(IR_BASE_TRANSPORT, 0, 2), q->sport,
 		  (uint16_t)(q->sport + w), true);
-	b_verdict(r, IR_VERDICT_ACCEPT, NULL);
+	irb_verdict(r, IR_VERDICT_ACCEPT, NULL);
 
-	r = b_rule(c);			/* tcp flags & (syn|ack) == syn */
+	r = irb_rule(c);			/* tcp flags & (syn|ack) == syn */
 	b_meta8(r, IR_META_L4PROTO, IR_CMP_EQ, 6);
-	o = op_pl(IR_BASE_TRANSPORT, 13, 1);
-	o.mask = bytes(flagmask, 1);
+	o = irb_payload(IR_BASE_TRANSPORT, 13, 1);
+	o.mask = irb_bytes(flagmask, 1);
 	v = q->p[12] & 0x12;
-	b_cmp(r, o, IR_CMP_EQ, &v, 1);
-	b_stmt(r, IR_STMT_COUNTER);
-	b_verdict(r, IR_VERDICT_CONTINUE, NULL);
+	irb_cmp(r, o, IR_CMP_EQ, &v, 1);
+	irb_stmt(r, IR_STMT_COUNTER);
+	irb_verdict(r, IR_VERDICT_CONTINUE, NULL);
 
-	r = b_rule(c);			/* udp dport < X accept */
+	r = irb_rule(c);			/* udp dport < X accept */
 	b_meta8(r, IR_META_L4PROTO, IR_CMP_EQ, 17);
 	b_pl16(r, IR_BASE_TRANSPORT, 2, IR_CMP_LT, q->dport);
-	b_verdict(r, IR_VERDICT_ACCEPT, NULL);
+	irb_verdict(r, IR_VERDICT_ACCEPT, NULL);
 
-	r = b_rule(c);			/* th sport >= X (no l4proto dep) */
+	r = irb_rule(c);			/* th sport >= X (no l4proto dep) */
 	b_pl16(r, IR_BASE_TRANSPORT, 0, IR_CMP_GTE, q->sport);
-	b_verdict(r, IR_VERDICT_DROP, NULL);
+	irb_verdict(r, IR_VERDICT_DROP, NULL);
 
-	r = b_rule(c1);			/* th dport in host order (swapped) */
-	o = op_pl(IR_BASE_TRANSPORT, 2, 2);
+	r = irb_rule(c1);			/* th dport in host order (swapped) */
+	o = irb_payload(IR_BASE_TRANSPORT, 2, 2);
 	o.order = IR_BO_HOST;
-	b_cmp(r, o, IR_CMP_EQ, (const uint8_t[]){ (uint8_t)q->dport,
+	irb_cmp(r, o, IR_CMP_EQ, (const uint8_t[]){ (uint8_t)q->dport,
 		(uint8_t)(q->dport >> 8) }, 2);
-	b_verdict(r, IR_VERDICT_DROP, NULL);
+	irb_verdict(r, IR_VERDICT_DROP, NULL);
 
-	r = b_rule(c1);			/* icmp type X drop */
+	r = irb_rule(c1);			/* icmp type X drop */
 	b_meta8(r, IR_META_L4PROTO, IR_CMP_EQ, 1);
-	b_cmp(r, op_pl(IR_BASE_TRANSPORT, 0, 1), IR_CMP_EQ, &q->p[15], 1);
-	b_verdict(r, IR_VERDICT_DROP, NULL);
+	irb_cmp(r, irb_payload(IR_BASE_TRANSPORT, 0, 1), IR_CMP_EQ, &q->p[15], 1);
+	irb_verdict(r, IR_VERDICT_DROP, NULL);
 
-	r = b_rule(c1);			/* th 8 bytes at off 4 (wide load) */
-	b_cmp(r, op_pl(IR_BASE_TRANSPORT, 4, 4), IR_CMP_LTE, q->src4, 4);
-	b_verdict(r, IR_VERDICT_DROP, NULL);
+	r = irb_rule(c1);			/* th 8 bytes at off 4 (wide load) */
+	irb_cmp(r, irb_payload(IR_BASE_TRANSPORT, 4, 4), IR_CMP_LTE, q->src4, 4);
+	irb_verdict(r, IR_VERDICT_DROP, NULL);
 }
 
 /* Sets: interval prefixes, exact ports, inverted lookups, iifname, mark. */
@@ -791,7 +629,7 @@ t_sets(struct ir_table *t, const struct fz_par *q)
 			lo[k] &= m;
 			hi[k] = (uint8_t)(lo[k] | ~m);
 		}
-		b_elem(nets, lo, hi);
+		irb_elem(nets, lo, hi);
 	}
 	b_set_done(nets);
 	for (unsigned int i = 0; i < 6; i++) {
@@ -800,51 +638,51 @@ t_sets(struct ir_table *t, const struct fz_par *q)
 		put16(k, (uint16_t)(q->dport + i * q->p[15]));
 		if (i >= 4)	/* for the masked lookup below */
 			k[1] = 0;
-		b_elem(ports, k, NULL);
+		irb_elem(ports, k, NULL);
 	}
 	b_set_done(ports);
 	{
 		uint8_t n[16] = "eth1";
 
-		b_elem(names, n, NULL);
+		irb_elem(names, n, NULL);
 		memcpy(n, "ghost", 6);
-		b_elem(names, n, NULL);
+		irb_elem(names, n, NULL);
 		b_set_done(names);
 	}
 
-	r = b_rule(c);			/* ip saddr @nets th dport @ports */
+	r = irb_rule(c);			/* ip saddr @nets th dport @ports */
 	b_meta16(r, IR_META_PROTOCOL, 0x0800);
-	o = op_pl(IR_BASE_NETWORK, 12, 4);
-	b_lookup(r, nets, &o, false);
-	o = op_pl(IR_BASE_TRANSPORT, 2, 2);
-	b_lookup(r, ports, &o, false);
-	b_stmt(r, IR_STMT_COUNTER);
-	b_verdict(r, IR_VERDICT_DROP, NULL);
+	o = irb_payload(IR_BASE_NETWORK, 12, 4);
+	irb_lookup(r, nets, nets->nfields, &o, false);
+	o = irb_payload(IR_BASE_TRANSPORT, 2, 2);
+	irb_lookup(r, ports, ports->nfields, &o, false);
+	irb_stmt(r, IR_STMT_COUNTER);
+	irb_verdict(r, IR_VERDICT_DROP, NULL);
 
-	r = b_rule(c);			/* ip daddr != @nets accept */
+	r = irb_rule(c);			/* ip daddr != @nets accept */
 	b_meta16(r, IR_META_PROTOCOL, 0x0800);
-	o = op_pl(IR_BASE_NETWORK, 16, 4);
-	b_lookup(r, nets, &o, true);
-	b_verdict(r, IR_VERDICT_ACCEPT, NULL);
+	o = irb_payload(IR_BASE_NETWORK, 16, 4);
+	irb_lookup(r, nets, nets->nfields, &o, true);
+	irb_verdict(r, IR_VERDICT_ACCEPT, NULL);
 
-	r = b_rule(c);			/* iifname @names drop */
-	o = op_meta(IR_META_IIFNAME);
-	b_lookup(r, names, &o, false);
-	b_verdict(r, IR_VERDICT_DROP, NULL);
+	r = irb_rule(c);			/* iifname @names drop */
+	o = irb_meta(IR_META_IIFNAME);
+	irb_lookup(r, names, names->nfields, &o, false);
+	irb_verdict(r, IR_VERDICT_DROP, NULL);
 
-	r = b_rule(c);			/* th sport & 0xff00 @ports */
-	o = op_pl(IR_BASE_TRANSPORT, 0, 2);
-	o.mask = bytes((const uint8_t[]){ 0xff, 0 }, 2);
-	b_lookup(r, ports, &o, q->p[12] & 1);
-	b_verdict(r, IR_VERDICT_DROP, NULL);
+	r = irb_rule(c);			/* th sport & 0xff00 @ports */
+	o = irb_payload(IR_BASE_TRANSPORT, 0, 2);
+	o.mask = irb_bytes((const uint8_t[]){ 0xff, 0 }, 2);
+	irb_lookup(r, ports, ports->nfields, &o, q->p[12] & 1);
+	irb_verdict(r, IR_VERDICT_DROP, NULL);
 
-	r = b_rule(c);			/* meta mark != 0 (always 0 here) */
+	r = irb_rule(c);			/* meta mark != 0 (always 0 here) */
 	{
 		uint32_t z = q->p[13] >> 4;
 
-		b_cmp(r, op_meta(IR_META_MARK), IR_CMP_NEQ, &z, 4);
+		irb_cmp(r, irb_meta(IR_META_MARK), IR_CMP_NEQ, &z, 4);
 	}
-	b_verdict(r, IR_VERDICT_DROP, NULL);
+	irb_verdict(r, IR_VERDICT_DROP, NULL);
 }
 
 /* Concatenations: saddr . dport (exact and interval), vmap over three
@@ -853,7 +691,7 @@ static void
 t_concat(struct ir_table *t, const struct fz_par *q)
 {
 	struct ir_chain *c = b_base(t, "b0", 0, q->p[13] & 1, "eth0");
-	struct ir_chain *r0 = b_chain(t, "r0");
+	struct ir_chain *r0 = irb_chain(t, "r0");
 	static const uint8_t f42[2] = { 4, 2 }, f412[3] = { 4, 1, 2 };
 	static const uint8_t f14[2] = { 1, 4 };
 	struct ir_set *ex = b_set(t, 0, 2, f42);
@@ -869,7 +707,7 @@ t_concat(struct ir_table *t, const struct fz_par *q)
 		memcpy(k, q->src4, 4);
 		k[3] = (uint8_t)(k[3] + i);
 		put16(k + 4, (uint16_t)(q->dport + i));
-		b_elem(ex, k, NULL);
+		irb_elem(ex, k, NULL);
 		memset(ke, 0, sizeof(ke));
 		memcpy(ke, k, 4);
 		ke[3] = (uint8_t)(k[3] | (q->p[14] & 0x3f));
@@ -880,7 +718,7 @@ t_concat(struct ir_table *t, const struct fz_par *q)
 		put16(ke + 4, (uint16_t)(q->dport + i + q->p[15]));
 		if (memcmp(ke + 4, k + 4, 2) < 0)
 			memset(ke + 4, 0xff, 2);
-		b_elem(iv, k, ke);
+		irb_elem(iv, k, ke);
 	}
 	b_set_done(ex);
 	b_set_done(iv);
@@ -894,7 +732,7 @@ t_concat(struct ir_table *t, const struct fz_par *q)
 		memcpy(k, q->dst4, 4);
 		k[4] = (i & 1) ? 17 : 6;
 		put16(k + 8, (uint16_t)(q->sport + i));
-		e = b_elem(vm, k, NULL);
+		e = irb_elem(vm, k, NULL);
 		e->verdict.kind = vk[(i + q->p[12]) & 3];
 		if (e->verdict.kind == IR_VERDICT_JUMP ||
 		    e->verdict.kind == IR_VERDICT_GOTO) {
@@ -909,46 +747,46 @@ t_concat(struct ir_table *t, const struct fz_par *q)
 		memset(k, 0, sizeof(k));
 		k[0] = i == 2 ? 1 : 17;
 		memcpy(k + 4, &dev, 4);
-		b_elem(li, k, NULL);
+		irb_elem(li, k, NULL);
 	}
 	li->field_is_dev[1] = true;
 	b_set_done(li);
 
-	r = b_rule(c);			/* ip saddr . th dport @ex drop */
+	r = irb_rule(c);			/* ip saddr . th dport @ex drop */
 	b_meta16(r, IR_META_PROTOCOL, 0x0800);
-	ops[0] = op_pl(IR_BASE_NETWORK, 12, 4);
-	ops[1] = op_pl(IR_BASE_TRANSPORT, 2, 2);
-	b_lookup(r, ex, ops, false);
-	b_verdict(r, IR_VERDICT_DROP, NULL);
+	ops[0] = irb_payload(IR_BASE_NETWORK, 12, 4);
+	ops[1] = irb_payload(IR_BASE_TRANSPORT, 2, 2);
+	irb_lookup(r, ex, ex->nfields, ops, false);
+	irb_verdict(r, IR_VERDICT_DROP, NULL);
 
-	r = b_rule(c);			/* ... @iv counter accept */
+	r = irb_rule(c);			/* ... @iv counter accept */
 	b_meta16(r, IR_META_PROTOCOL, 0x0800);
-	b_lookup(r, iv, ops, q->p[13] & 2);
-	b_stmt(r, IR_STMT_COUNTER);
-	b_verdict(r, IR_VERDICT_ACCEPT, NULL);
+	irb_lookup(r, iv, iv->nfields, ops, q->p[13] & 2);
+	irb_stmt(r, IR_STMT_COUNTER);
+	irb_verdict(r, IR_VERDICT_ACCEPT, NULL);
 
-	r = b_rule(c);			/* meta l4proto . iif @li drop */
-	ops[0] = op_meta(IR_META_L4PROTO);
-	ops[1] = op_meta(IR_META_IIF);
-	b_lookup(r, li, ops, false);
-	b_verdict(r, IR_VERDICT_DROP, NULL);
+	r = irb_rule(c);			/* meta l4proto . iif @li drop */
+	ops[0] = irb_meta(IR_META_L4PROTO);
+	ops[1] = irb_meta(IR_META_IIF);
+	irb_lookup(r, li, li->nfields, ops, false);
+	irb_verdict(r, IR_VERDICT_DROP, NULL);
 
-	r = b_rule(c);			/* ip daddr . l4proto . th sport vmap */
+	r = irb_rule(c);			/* ip daddr . l4proto . th sport vmap */
 	b_meta16(r, IR_META_PROTOCOL, 0x0800);
-	ops[0] = op_pl(IR_BASE_NETWORK, 16, 4);
-	ops[1] = op_meta(IR_META_L4PROTO);
-	ops[2] = op_pl(IR_BASE_TRANSPORT, 0, 2);
+	ops[0] = irb_payload(IR_BASE_NETWORK, 16, 4);
+	ops[1] = irb_meta(IR_META_L4PROTO);
+	ops[2] = irb_payload(IR_BASE_TRANSPORT, 0, 2);
 	r->verdict.v.kind = IR_VERDICT_VMAP;
 	r->verdict.vmap.set = vm;
 	r->verdict.vmap.nfields = 3;
 	r->verdict.vmap.fields = ir_memdup(B, ops, 3 * sizeof(ops[0]));
 
-	r = b_rule(r0);			/* r0: ttl == X drop; counter return */
-	b_cmp(r, op_pl(IR_BASE_NETWORK, 8, 1), IR_CMP_EQ, &q->p[15], 1);
-	b_verdict(r, IR_VERDICT_DROP, NULL);
-	r = b_rule(r0);
-	b_stmt(r, IR_STMT_COUNTER);
-	b_verdict(r, IR_VERDICT_RETURN, NULL);
+	r = irb_rule(r0);			/* r0: ttl == X drop; counter return */
+	irb_cmp(r, irb_payload(IR_BASE_NETWORK, 8, 1), IR_CMP_EQ, &q->p[15], 1);
+	irb_verdict(r, IR_VERDICT_DROP, NULL);
+	r = irb_rule(r0);
+	irb_stmt(r, IR_STMT_COUNTER);
+	irb_verdict(r, IR_VERDICT_RETURN, NULL);
 }
 
 /* Jumps, gotos, returns, vmaps to chains, several base chains. */
@@ -958,9 +796,9 @@ t_jumps(struct ir_table *t, const struct fz_par *q)
 	struct ir_chain *c0 = b_base(t, "b0", -100, false, "eth0");
 	struct ir_chain *c1 = b_base(t, "b1", (q->p[13] & 4) ? -100 : 10,
 				     q->p[13] & 1, "eth0");
-	struct ir_chain *r0 = b_chain(t, "r0");
-	struct ir_chain *r1 = b_chain(t, "r1");
-	struct ir_chain *r2 = b_chain(t, "r2");
+	struct ir_chain *r0 = irb_chain(t, "r0");
+	struct ir_chain *r1 = irb_chain(t, "r1");
+	struct ir_chain *r2 = irb_chain(t, "r2");
 	static const uint8_t f2[1] = { 2 };
 	struct ir_set *vm = b_set(t, IR_SET_F_MAP | IR_SET_F_VMAP |
 				  IR_SET_F_INTERVAL, 1, f2);
@@ -978,7 +816,7 @@ t_jumps(struct ir_table *t, const struct fz_par *q)
 		put16(ke, (uint16_t)(q->dport + i * 256 + q->p[14]));
 		if (memcmp(ke, k, 2) < 0)
 			memset(ke, 0xff, 2);
-		e = b_elem(vm, k, ke);
+		e = irb_elem(vm, k, ke);
 		e->verdict.kind = vk[(q->p[12] + i) % 6];
 		if (e->verdict.kind == IR_VERDICT_JUMP ||
 		    e->verdict.kind == IR_VERDICT_GOTO) {
@@ -988,54 +826,54 @@ t_jumps(struct ir_table *t, const struct fz_par *q)
 	}
 	b_set_done(vm);
 
-	r = b_rule(c0);			/* tcp: jump r0 */
+	r = irb_rule(c0);			/* tcp: jump r0 */
 	b_meta8(r, IR_META_L4PROTO, IR_CMP_EQ, 6);
-	b_verdict(r, IR_VERDICT_JUMP, r0);
-	r = b_rule(c0);			/* udp: goto r1 */
+	irb_verdict(r, IR_VERDICT_JUMP, r0);
+	r = irb_rule(c0);			/* udp: goto r1 */
 	b_meta8(r, IR_META_L4PROTO, IR_CMP_EQ, 17);
-	b_verdict(r, IR_VERDICT_GOTO, r1);
-	r = b_rule(c0);			/* th dport vmap */
-	o = op_pl(IR_BASE_TRANSPORT, 2, 2);
+	irb_verdict(r, IR_VERDICT_GOTO, r1);
+	r = irb_rule(c0);			/* th dport vmap */
+	o = irb_payload(IR_BASE_TRANSPORT, 2, 2);
 	r->verdict.v.kind = IR_VERDICT_VMAP;
 	r->verdict.vmap.set = vm;
 	r->verdict.vmap.nfields = 1;
 	r->verdict.vmap.fields = ir_memdup(B, &o, sizeof(o));
-	r = b_rule(c0);
-	b_stmt(r, IR_STMT_COUNTER);
-	b_verdict(r, (q->p[13] & 2) ? IR_VERDICT_DROP : IR_VERDICT_ACCEPT,
+	r = irb_rule(c0);
+	irb_stmt(r, IR_STMT_COUNTER);
+	irb_verdict(r, (q->p[13] & 2) ? IR_VERDICT_DROP : IR_VERDICT_ACCEPT,
 		  NULL);
 
-	r = b_rule(r0);			/* r0: saddr A/n return */
+	r = irb_rule(r0);			/* r0: saddr A/n return */
 	b_meta16(r, IR_META_PROTOCOL, 0x0800);
 	b_prefix(r, IR_BASE_NETWORK, 12, 4, q->src4,
 		 prefix_bits(q->p[11], 32), IR_CMP_EQ);
-	b_verdict(r, IR_VERDICT_RETURN, NULL);
-	r = b_rule(r0);			/* jump r2 */
-	b_verdict(r, IR_VERDICT_JUMP, r2);
-	r = b_rule(r0);
+	irb_verdict(r, IR_VERDICT_RETURN, NULL);
+	r = irb_rule(r0);			/* jump r2 */
+	irb_verdict(r, IR_VERDICT_JUMP, r2);
+	r = irb_rule(r0);
 	b_pl16(r, IR_BASE_TRANSPORT, 0, IR_CMP_EQ, q->sport);
-	b_verdict(r, IR_VERDICT_DROP, NULL);
+	irb_verdict(r, IR_VERDICT_DROP, NULL);
 
-	r = b_rule(r1);			/* r1: dport > X accept; jump r2 */
+	r = irb_rule(r1);			/* r1: dport > X accept; jump r2 */
 	b_pl16(r, IR_BASE_TRANSPORT, 2, IR_CMP_GT, q->dport);
-	b_verdict(r, IR_VERDICT_ACCEPT, NULL);
-	r = b_rule(r1);
-	b_verdict(r, IR_VERDICT_JUMP, r2);
+	irb_verdict(r, IR_VERDICT_ACCEPT, NULL);
+	r = irb_rule(r1);
+	irb_verdict(r, IR_VERDICT_JUMP, r2);
 
-	r = b_rule(r2);			/* r2: ttl checks */
-	b_cmp(r, op_pl(IR_BASE_NETWORK, 8, 1), IR_CMP_LTE, &q->p[15], 1);
-	b_stmt(r, IR_STMT_COUNTER);
-	b_verdict(r, IR_VERDICT_DROP, NULL);
-	r = b_rule(r2);
+	r = irb_rule(r2);			/* r2: ttl checks */
+	irb_cmp(r, irb_payload(IR_BASE_NETWORK, 8, 1), IR_CMP_LTE, &q->p[15], 1);
+	irb_stmt(r, IR_STMT_COUNTER);
+	irb_verdict(r, IR_VERDICT_DROP, NULL);
+	r = irb_rule(r2);
 	b_meta8(r, IR_META_PKTTYPE, IR_CMP_NEQ, 0);
-	b_verdict(r, IR_VERDICT_RETURN, NULL);
+	irb_verdict(r, IR_VERDICT_RETURN, NULL);
 
-	r = b_rule(c1);			/* second base chain */
+	r = irb_rule(c1);			/* second base chain */
 	b_meta16(r, IR_META_PROTOCOL, 0x86dd);
-	b_verdict(r, IR_VERDICT_ACCEPT, NULL);
-	r = b_rule(c1);
+	irb_verdict(r, IR_VERDICT_ACCEPT, NULL);
+	r = irb_rule(c1);
 	b_pl16(r, IR_BASE_TRANSPORT, 2, IR_CMP_EQ, q->dport);
-	b_verdict(r, IR_VERDICT_DROP, NULL);
+	irb_verdict(r, IR_VERDICT_DROP, NULL);
 }
 
 /* Counters, limits, quotas: inline and named. */
@@ -1050,10 +888,7 @@ t_state(struct ir_table *t, const struct fz_par *q)
 	for (unsigned int i = 0; i < 3; i++) {
 		static const char *const nm[3] = { "cnt", "qta", "lim" };
 
-		ob = (struct ir_object *)&t->objects[t->nobjects++];
-		ob->name = ir_strdup(B, nm[i]);
-		ob->handle = ++next_handle;
-		ob->type = (enum ir_obj_type)i;
+		ob = irb_object(t, (enum ir_obj_type)i, nm[i]);
 		ob->quota = (struct ir_quota){ .bytes = 100u + q->p[14] * 8u,
 					       .invert = q->p[12] & 1 };
 		ob->limit = (struct ir_limit){ .rate = 1 + q->p[15] % 4,
@@ -1061,49 +896,49 @@ t_state(struct ir_table *t, const struct fz_par *q)
 					       .invert = q->p[12] & 2 };
 	}
 
-	r = b_rule(c);			/* counter name cnt (every packet) */
-	s = b_stmt(r, IR_STMT_OBJREF);
+	r = irb_rule(c);			/* counter name cnt (every packet) */
+	s = irb_stmt(r, IR_STMT_OBJREF);
 	s->objref.type = IR_OBJ_COUNTER;
 	s->objref.name = t->objects[0].name;
 	s->objref.obj = &t->objects[0];
 
-	r = b_rule(c);			/* tcp limit rate X/s accept */
+	r = irb_rule(c);			/* tcp limit rate X/s accept */
 	b_meta8(r, IR_META_L4PROTO, IR_CMP_EQ, 6);
-	s = b_stmt(r, IR_STMT_LIMIT);
+	s = irb_stmt(r, IR_STMT_LIMIT);
 	s->limit = (struct ir_limit){ .rate = 1 + q->p[11] % 3, .unit = 1,
 		.burst = q->p[11] % 5, .type = IR_LIMIT_PKTS,
 		.invert = q->p[12] & 4 };
-	b_stmt(r, IR_STMT_COUNTER);
-	b_verdict(r, IR_VERDICT_ACCEPT, NULL);
+	irb_stmt(r, IR_STMT_COUNTER);
+	irb_verdict(r, IR_VERDICT_ACCEPT, NULL);
 
-	r = b_rule(c);			/* udp limit bytes; quota */
+	r = irb_rule(c);			/* udp limit bytes; quota */
 	b_meta8(r, IR_META_L4PROTO, IR_CMP_EQ, 17);
-	s = b_stmt(r, IR_STMT_LIMIT);
+	s = irb_stmt(r, IR_STMT_LIMIT);
 	s->limit = (struct ir_limit){ .rate = 100u + q->p[11] * 4u, .unit = 1,
 		.burst = q->p[15], .type = IR_LIMIT_BYTES,
 		.invert = q->p[12] & 8 };
-	s = b_stmt(r, IR_STMT_QUOTA);
+	s = irb_stmt(r, IR_STMT_QUOTA);
 	s->quota = (struct ir_quota){ .bytes = 64u + q->p[14] * 4u,
 				      .invert = q->p[12] & 16 };
-	b_verdict(r, IR_VERDICT_DROP, NULL);
+	irb_verdict(r, IR_VERDICT_DROP, NULL);
 
-	r = b_rule(c);			/* quota name qta; limit name lim */
-	s = b_stmt(r, IR_STMT_OBJREF);
+	r = irb_rule(c);			/* quota name qta; limit name lim */
+	s = irb_stmt(r, IR_STMT_OBJREF);
 	s->objref.type = IR_OBJ_QUOTA;
 	s->objref.name = t->objects[1].name;
 	s->objref.obj = &t->objects[1];
 	b_meta16(r, IR_META_PROTOCOL, 0x0800);
-	s = b_stmt(r, IR_STMT_OBJREF);
+	s = irb_stmt(r, IR_STMT_OBJREF);
 	s->objref.type = IR_OBJ_LIMIT;
 	s->objref.name = t->objects[2].name;
 	s->objref.obj = &t->objects[2];
-	b_stmt(r, IR_STMT_COUNTER);
-	b_verdict(r, IR_VERDICT_DROP, NULL);
+	irb_stmt(r, IR_STMT_COUNTER);
+	irb_verdict(r, IR_VERDICT_DROP, NULL);
 
-	r = b_rule(c);			/* counter drop for the rest of ip6 */
+	r = irb_rule(c);			/* counter drop for the rest of ip6 */
 	b_meta16(r, IR_META_PROTOCOL, 0x86dd);
-	b_stmt(r, IR_STMT_COUNTER);
-	b_verdict(r, (q->p[12] & 32) ? IR_VERDICT_DROP : IR_VERDICT_CONTINUE,
+	irb_stmt(r, IR_STMT_COUNTER);
+	irb_verdict(r, (q->p[12] & 32) ? IR_VERDICT_DROP : IR_VERDICT_CONTINUE,
 		  NULL);
 }
 
@@ -1112,14 +947,14 @@ b_payload_set(struct ir_rule *r, enum ir_payload_base base, uint16_t off,
 	      const uint8_t *val, uint8_t len, enum ir_csum_type ct,
 	      uint16_t csum_off, uint32_t csum_flags)
 {
-	struct ir_stmt *s = b_stmt(r, IR_STMT_PAYLOAD_SET);
+	struct ir_stmt *s = irb_stmt(r, IR_STMT_PAYLOAD_SET);
 
 	s->payload.base = base;
 	s->payload.offset = off;
 	s->payload.len = len;
 	s->payload.value.kind = IR_VALUE_IMM;
 	s->payload.value.len = len;
-	s->payload.value.data = bytes(val, len);
+	s->payload.value.data = irb_bytes(val, len);
 	s->payload.csum_type = ct;
 	s->payload.csum_offset = csum_off;
 	s->payload.csum_flags = csum_flags;
@@ -1138,34 +973,34 @@ t_mangle(struct ir_table *t, const struct fz_par *q)
 	struct ir_rule *r;
 	uint8_t v[4];
 
-	r = b_rule(c);			/* ip ttl set X */
+	r = irb_rule(c);			/* ip ttl set X */
 	b_meta16(r, IR_META_PROTOCOL, 0x0800);
 	b_payload_set(r, IR_BASE_NETWORK, 8, &q->p[14], 1, IR_CSUM_INET, 10,
 		      0);
 
-	r = b_rule(c);			/* tcp dport set X (L4 csum) */
+	r = irb_rule(c);			/* tcp dport set X (L4 csum) */
 	b_meta8(r, IR_META_L4PROTO, IR_CMP_EQ, 6);
 	put16(v, q->sport);
 	b_payload_set(r, IR_BASE_TRANSPORT, 2, v, 2, IR_CSUM_INET, 16, 0);
 
-	r = b_rule(c);			/* udp saddr set (pseudo header) */
+	r = irb_rule(c);			/* udp saddr set (pseudo header) */
 	b_meta8(r, IR_META_L4PROTO, IR_CMP_EQ, 17);
 	b_meta16(r, IR_META_PROTOCOL, 0x0800);
 	b_payload_set(r, IR_BASE_NETWORK, 12, q->dst4, 4, IR_CSUM_INET, 10,
 		      1);
 
-	r = b_rule(c);			/* ether saddr set (no csum) */
+	r = irb_rule(c);			/* ether saddr set (no csum) */
 	b_payload_set(r, IR_BASE_LL, 6, q->src4, 4, IR_CSUM_NONE, 0, 0);
 
-	r = b_rule(c);			/* meta mark set X */
+	r = irb_rule(c);			/* meta mark set X */
 	b_pl16(r, IR_BASE_TRANSPORT, 2, IR_CMP_NEQ, q->dport);
-	s = b_stmt(r, IR_STMT_META_SET);
+	s = irb_stmt(r, IR_STMT_META_SET);
 	s->meta.key = IR_META_MARK;
 	s->meta.value.kind = IR_VALUE_IMM;
 	s->meta.value.len = 4;
-	s->meta.value.data = bytes(&mark, 4);
+	s->meta.value.data = irb_bytes(&mark, 4);
 
-	r = b_rule(c);			/* meta mark set ip daddr map { } */
+	r = irb_rule(c);			/* meta mark set ip daddr map { } */
 	{
 		static const uint8_t f4[1] = { 4 };
 		struct ir_set *mp = b_set(t, IR_SET_F_MAP, 1, f4);
@@ -1177,43 +1012,43 @@ t_mangle(struct ir_table *t, const struct fz_par *q)
 
 			memcpy(k, q->dst4, 4);
 			k[3] = (uint8_t)(k[3] + i);
-			b_elem(mp, k, NULL)->data = bytes(&d, 4);
+			irb_elem(mp, k, NULL)->data = irb_bytes(&d, 4);
 		}
 		b_set_done(mp);
 		b_meta16(r, IR_META_PROTOCOL, 0x0800);
-		s = b_stmt(r, IR_STMT_META_SET);
+		s = irb_stmt(r, IR_STMT_META_SET);
 		s->meta.key = IR_META_MARK;
 		s->meta.value.kind = IR_VALUE_MAP;
 		s->meta.value.len = 4;
 		s->meta.value.map.set = mp;
 		s->meta.value.map.nfields = 1;
 		s->meta.value.map.fields = ir_memdup(B,
-			&(struct ir_operand){ op_pl(IR_BASE_NETWORK, 16, 4).field,
+			&(struct ir_operand){ irb_payload(IR_BASE_NETWORK, 16, 4).field,
 					      IR_BO_NET, NULL },
 			sizeof(struct ir_operand));
 	}
 
-	r = b_rule(c);			/* mark set mark ^ 1 (field value) */
+	r = irb_rule(c);			/* mark set mark ^ 1 (field value) */
 	b_meta8(r, IR_META_L4PROTO, IR_CMP_EQ, 58);
-	s = b_stmt(r, IR_STMT_META_SET);
+	s = irb_stmt(r, IR_STMT_META_SET);
 	s->meta.key = IR_META_MARK;
 	s->meta.value.kind = IR_VALUE_FIELD;
 	s->meta.value.len = 4;
-	s->meta.value.field = op_meta(IR_META_MARK);
+	s->meta.value.field = irb_meta(IR_META_MARK);
 	{
 		uint32_t x = 1;
 
-		s->meta.value.xor = bytes(&x, 4);
+		s->meta.value.xor = irb_bytes(&x, 4);
 	}
 
-	r = b_rule(c1);			/* meta mark X drop */
-	b_cmp(r, op_meta(IR_META_MARK), IR_CMP_EQ, &mark, 4);
-	b_stmt(r, IR_STMT_COUNTER);
-	b_verdict(r, IR_VERDICT_DROP, NULL);
+	r = irb_rule(c1);			/* meta mark X drop */
+	irb_cmp(r, irb_meta(IR_META_MARK), IR_CMP_EQ, &mark, 4);
+	irb_stmt(r, IR_STMT_COUNTER);
+	irb_verdict(r, IR_VERDICT_DROP, NULL);
 
-	r = b_rule(c1);			/* ip ttl == X after the set */
-	b_cmp(r, op_pl(IR_BASE_NETWORK, 8, 1), IR_CMP_EQ, &q->p[14], 1);
-	b_verdict(r, IR_VERDICT_ACCEPT, NULL);
+	r = irb_rule(c1);			/* ip ttl == X after the set */
+	irb_cmp(r, irb_payload(IR_BASE_NETWORK, 8, 1), IR_CMP_EQ, &q->p[14], 1);
+	irb_verdict(r, IR_VERDICT_ACCEPT, NULL);
 }
 
 /* Reject, dup, fwd, log: the statements cls hands to the interpreter. */
@@ -1224,50 +1059,50 @@ t_reject(struct ir_table *t, const struct fz_par *q)
 	struct ir_stmt *s;
 	struct ir_rule *r;
 
-	r = b_rule(c);			/* tcp dport X reject with tcp rst */
+	r = irb_rule(c);			/* tcp dport X reject with tcp rst */
 	b_meta8(r, IR_META_L4PROTO, IR_CMP_EQ, 6);
 	b_pl16(r, IR_BASE_TRANSPORT, 2, IR_CMP_EQ, q->dport);
-	s = b_stmt(r, IR_STMT_REJECT);
+	s = irb_stmt(r, IR_STMT_REJECT);
 	s->reject.type = IR_REJECT_TCP_RST;
 
-	r = b_rule(c);			/* udp: reject icmpx / icmp X */
+	r = irb_rule(c);			/* udp: reject icmpx / icmp X */
 	b_meta8(r, IR_META_L4PROTO, IR_CMP_EQ, 17);
 	b_pl16(r, IR_BASE_TRANSPORT, 0, IR_CMP_GTE, q->sport);
-	s = b_stmt(r, IR_STMT_REJECT);
+	s = irb_stmt(r, IR_STMT_REJECT);
 	s->reject.type = (q->p[12] & 1) ? IR_REJECT_ICMPX_UNREACH :
 					  IR_REJECT_ICMP_UNREACH;
 	s->reject.code = q->p[15] % 4;
 
-	r = b_rule(c);			/* saddr A/n dup to eth2; log */
+	r = irb_rule(c);			/* saddr A/n dup to eth2; log */
 	b_meta16(r, IR_META_PROTOCOL, 0x0800);
 	b_prefix(r, IR_BASE_NETWORK, 12, 4, q->src4,
 		 prefix_bits(q->p[11], 32), IR_CMP_EQ);
-	s = b_stmt(r, IR_STMT_DUP);
+	s = irb_stmt(r, IR_STMT_DUP);
 	s->dev.dev = B->devices[DEV_ETH2];
 	s->dev.dev_id = DEV_ETH2;
-	s = b_stmt(r, IR_STMT_LOG);
+	s = irb_stmt(r, IR_STMT_LOG);
 	s->log.prefix = "fz";
 	s->log.present = IR_LOG_F_PREFIX;
 
-	r = b_rule(c);			/* ip6: reject (icmp6) */
+	r = irb_rule(c);			/* ip6: reject (icmp6) */
 	b_meta16(r, IR_META_PROTOCOL, 0x86dd);
-	b_cmp(r, op_pl(IR_BASE_NETWORK, 7, 1), IR_CMP_LT, &q->p[14], 1);
-	s = b_stmt(r, IR_STMT_REJECT);
+	irb_cmp(r, irb_payload(IR_BASE_NETWORK, 7, 1), IR_CMP_LT, &q->p[14], 1);
+	s = irb_stmt(r, IR_STMT_REJECT);
 	s->reject.type = (q->p[12] & 2) ? IR_REJECT_TCP_RST :
 					  IR_REJECT_ICMPX_UNREACH;
 	s->reject.code = q->p[15] % 4;
 
-	r = b_rule(c);			/* 9 dups: one more than a result */
-	b_cmp(r, op_pl(IR_BASE_LL, 0, 1), IR_CMP_EQ, &q->p[15], 1);
+	r = irb_rule(c);			/* 9 dups: one more than a result */
+	irb_cmp(r, irb_payload(IR_BASE_LL, 0, 1), IR_CMP_EQ, &q->p[15], 1);
 	for (unsigned int i = 0; i < 9; i++) {
-		s = b_stmt(r, IR_STMT_DUP);
+		s = irb_stmt(r, IR_STMT_DUP);
 		s->dev.dev = B->devices[i % N_PORTS];
 		s->dev.dev_id = i % N_PORTS;
 	}
 
-	r = b_rule(c);			/* fwd to eth3 */
+	r = irb_rule(c);			/* fwd to eth3 */
 	b_meta8(r, IR_META_PKTTYPE, IR_CMP_EQ, q->p[14] % 4);
-	s = b_stmt(r, IR_STMT_FWD);
+	s = irb_stmt(r, IR_STMT_FWD);
 	s->dev.dev = B->devices[DEV_ETH3];
 	s->dev.dev_id = DEV_ETH3;
 }
@@ -1277,7 +1112,7 @@ t_reject(struct ir_table *t, const struct fz_par *q)
 static void
 t_mixed(struct ir_table *t, const struct fz_par *q)
 {
-	struct ir_table *t2 = b_table("t1");
+	struct ir_table *t2 = irb_table("t1");
 
 	t_sets(t, q);
 	t_jumps(t2, q);
@@ -1291,7 +1126,7 @@ t_bulk(struct ir_table *t, const struct fz_par *q)
 	struct ir_chain *c = b_base(t, "b0", 0, q->p[13] & 1, "eth0");
 
 	for (unsigned int i = 0; i < MAX_RULES - 2; i++) {
-		struct ir_rule *r = b_rule(c);
+		struct ir_rule *r = irb_rule(c);
 		uint16_t lo = (uint16_t)(q->dport + i * q->p[14]);
 		uint8_t a4[4], a6[16];
 
@@ -1324,12 +1159,12 @@ t_bulk(struct ir_table *t, const struct fz_par *q)
 		if (i % 3 != 2) {
 			b_meta8(r, IR_META_L4PROTO, IR_CMP_EQ,
 				(i & 1) ? 17 : 6);
-			b_range16(r, op_pl(IR_BASE_TRANSPORT, 2, 2), lo,
+			b_range16(r, irb_payload(IR_BASE_TRANSPORT, 2, 2), lo,
 				  (uint16_t)(lo + q->p[14]), false);
 		}
 		if (i % 5 == 4)
-			b_stmt(r, IR_STMT_COUNTER);
-		b_verdict(r, (i + q->p[13] / 2) % 3 ? IR_VERDICT_DROP :
+			irb_stmt(r, IR_STMT_COUNTER);
+		irb_verdict(r, (i + q->p[13] / 2) % 3 ? IR_VERDICT_DROP :
 						     IR_VERDICT_ACCEPT, NULL);
 	}
 }
@@ -1701,7 +1536,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	copts.err_len = sizeof(err);
 
 	b_new();
-	t = b_table("t0");
+	t = irb_table("t0");
 	templates[tmpl](t, &q);
 	ra = build_fp(B);
 	rb = build_fp(B);
