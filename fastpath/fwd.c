@@ -51,35 +51,56 @@ fwd_ruleset_swap(struct fp_ruleset *next)
 	return prev;
 }
 
+/* Hand pkts[0..n) to the port's tx queue now; bytes: their pkt_len sum. */
+static inline void
+fwd_tx_burst(struct fwd_lcore *lc, uint16_t port_idx, struct rte_mbuf **pkts,
+	     uint16_t n, uint64_t bytes)
+{
+	const struct fwd_txbuf *tb = &lc->tx[port_idx];
+	struct fwd_counters *cnt = &lc->cnt[port_idx];
+	uint64_t unsent_bytes = 0;
+	uint16_t i, sent;
+
+	if (tb->lock != NULL)
+		rte_spinlock_lock(tb->lock);
+	sent = rte_eth_tx_burst(tb->port_id, tb->queue, pkts, n);
+	if (tb->lock != NULL)
+		rte_spinlock_unlock(tb->lock);
+
+	if (unlikely(sent < n)) {
+		for (i = sent; i < n; i++)
+			unsent_bytes += rte_pktmbuf_pkt_len(pkts[i]);
+		rte_pktmbuf_free_bulk(&pkts[sent], n - sent);
+		fwd_counter_add(&cnt->drop_tx, n - sent);
+	}
+	fwd_counter_add(&cnt->tx_pkts, sent);
+	fwd_counter_add(&cnt->tx_bytes, bytes - unsent_bytes);
+}
+
 void
 fwd_tx_flush(struct fwd_lcore *lc, uint16_t port_idx)
 {
 	struct fwd_txbuf *tb = &lc->tx[port_idx];
-	struct fwd_counters *cnt = &lc->cnt[port_idx];
-	uint64_t bytes = 0, unsent_bytes = 0;
-	uint16_t i, sent, n = tb->n;
+	uint64_t bytes = 0;
+	uint16_t i, n = tb->n;
 
 	if (n == 0)
 		return;
 	/* The mbufs may be freed by the PMD once sent: count bytes first. */
 	for (i = 0; i < n; i++)
 		bytes += rte_pktmbuf_pkt_len(tb->pkts[i]);
-
-	if (tb->lock != NULL)
-		rte_spinlock_lock(tb->lock);
-	sent = rte_eth_tx_burst(tb->port_id, tb->queue, tb->pkts, n);
-	if (tb->lock != NULL)
-		rte_spinlock_unlock(tb->lock);
-
-	if (unlikely(sent < n)) {
-		for (i = sent; i < n; i++)
-			unsent_bytes += rte_pktmbuf_pkt_len(tb->pkts[i]);
-		rte_pktmbuf_free_bulk(&tb->pkts[sent], n - sent);
-		fwd_counter_add(&cnt->drop_tx, n - sent);
-	}
-	fwd_counter_add(&cnt->tx_pkts, sent);
-	fwd_counter_add(&cnt->tx_bytes, bytes - unsent_bytes);
 	tb->n = 0;
+	fwd_tx_burst(lc, port_idx, tb->pkts, n, bytes);
+}
+
+void
+fwd_tx_send(struct fwd_lcore *lc, uint16_t port_idx, struct rte_mbuf **pkts,
+	    uint16_t n, uint64_t bytes)
+{
+	if (lc->tx[port_idx].n != 0)
+		fwd_tx_flush(lc, port_idx);
+	if (n != 0)
+		fwd_tx_burst(lc, port_idx, pkts, n, bytes);
 }
 
 static void
@@ -134,15 +155,14 @@ fwd_lcore_main(void *arg)
 			n = rte_eth_rx_burst(rxq->port_id, rxq->queue, pkts, burst);
 			if (n == 0)
 				continue;
-			for (i = 0; i < n; i++) {
-				rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+			/* the parse prefetches the data it reads, if any */
+			for (i = 0; i < n; i++)
 				bytes += rte_pktmbuf_pkt_len(pkts[i]);
-			}
 			fwd_counter_add(&cnt->rx_pkts, n);
 			fwd_counter_add(&cnt->rx_bytes, bytes);
 			__atomic_store_n(&lc->last_rx_tsc, cur_tsc,
 				__ATOMIC_RELAXED);
-			pipeline_burst(lc, rxq->port_idx, pkts, n);
+			pipeline_burst(lc, rxq->port_idx, pkts, n, bytes);
 		}
 	}
 	rte_rcu_qsbr_thread_offline(fwd_ctx.rcu, lc->worker_idx);

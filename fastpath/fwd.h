@@ -3,7 +3,8 @@
 #define NFTFWD_FWD_H
 
 /*
- * The worker lcore loop: rx burst -> pipeline -> tx buffer -> tx burst.
+ * The worker lcore loop: rx burst -> pipeline -> tx burst (whole runs of
+ * packets going one way) or tx buffer (the rest) -> tx burst.
  *
  * Threading: the control thread fills struct fwd_ctx and every struct
  * fwd_lcore before rte_eal_remote_launch(); after that the workers only
@@ -21,7 +22,7 @@
  *
  * Ports are named by index into fwd_ctx.port[] (the order of --port), never
  * by DPDK port id, so the ruleset compilers and the stats agree on them.
- * Ownership: a packet handed to fwd_tx_enqueue() belongs to the tx path; it
+ * Ownership: a packet handed to fwd_tx_enqueue() or fwd_tx_send() belongs to the tx path; it
  * is sent or freed and counted, never leaked.
  */
 
@@ -135,7 +136,19 @@ fwd_quit_requested(void)
 	return __atomic_load_n(&fwd_ctx.quit, __ATOMIC_ACQUIRE);
 }
 
+/* Send what is buffered for port_idx. */
 void fwd_tx_flush(struct fwd_lcore *lc, uint16_t port_idx);
+
+/*
+ * Send pkts[0..n) out of port_idx now, after what is buffered for it (the
+ * order packets leave in is the order they were handed over); bytes is the
+ * sum of their pkt_len. A whole rx burst going one way leaves like this,
+ * as testpmd io sends it, without a copy into the buffer. The packets
+ * belong to the tx path from the call on (pkts[] itself stays the
+ * caller's).
+ */
+void fwd_tx_send(struct fwd_lcore *lc, uint16_t port_idx,
+		 struct rte_mbuf **pkts, uint16_t n, uint64_t bytes);
 
 /* Queue m for transmission out of port_idx; sent with the next full burst
  * or the next drain. */

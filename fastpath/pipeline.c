@@ -51,15 +51,12 @@ pipeline_resume(const struct fp_ruleset *rs, struct fwd_lcore *lc,
 	return true;
 }
 
+/* No ruleset: the burst leaves as it came, like testpmd io. */
 static void
 pipeline_accept_all(struct fwd_lcore *lc, uint16_t in_port,
-		    struct rte_mbuf **pkts, uint16_t n)
+		    struct rte_mbuf **pkts, uint16_t n, uint64_t bytes)
 {
-	const uint16_t out_port = fwd_ctx.port[in_port].peer;
-	uint16_t i;
-
-	for (i = 0; i < n; i++)
-		fwd_tx_enqueue(lc, out_port, pkts[i]);
+	fwd_tx_send(lc, fwd_ctx.port[in_port].peer, pkts, n, bytes);
 }
 
 /* Act on one packet's result: extra frames first, then the packet. */
@@ -82,6 +79,53 @@ pipeline_act(struct fwd_lcore *lc, uint16_t in_port, struct rte_mbuf *m,
 	default:
 		fwd_drop(lc, in_port, m);
 		break;
+	}
+}
+
+/*
+ * Act on n results in order, as pipeline_act() on each would: runs of
+ * packets leaving through one port without extra frames are sent together
+ * (fwd_tx_send), drops freed in bulk; anything else goes through
+ * pipeline_act() after what came before it has been handed over.
+ */
+static inline void
+pipeline_act_burst(struct fwd_lcore *lc, uint16_t in_port,
+		   struct rte_mbuf **pkts, uint16_t n,
+		   const struct interp_result *res)
+{
+	struct rte_mbuf *run[CLS_BURST_MAX], *drop[CLS_BURST_MAX];
+	uint16_t i, nr = 0, nd = 0, run_port = 0;
+	uint64_t run_bytes = 0;
+
+	for (i = 0; i < n; i++) {
+		const struct interp_result *r = &res[i];
+		struct rte_mbuf *m = pkts[i];
+
+		if (likely(r->n_extra == 0)) {
+			if (r->disp == INTERP_DROP) {
+				drop[nd++] = m;
+				continue;
+			}
+			if ((r->disp == INTERP_ACCEPT || r->disp == INTERP_FWD) &&
+			    (nr == 0 || r->out_port == run_port)) {
+				run_port = r->out_port;
+				run[nr++] = m;
+				run_bytes += rte_pktmbuf_pkt_len(m);
+				continue;
+			}
+		}
+		if (nr != 0) {
+			fwd_tx_send(lc, run_port, run, nr, run_bytes);
+			nr = 0;
+			run_bytes = 0;
+		}
+		pipeline_act(lc, in_port, m, r);
+	}
+	if (nr != 0)
+		fwd_tx_send(lc, run_port, run, nr, run_bytes);
+	if (nd != 0) {
+		fwd_counter_add(&lc->cnt[in_port].drop_rule, nd);
+		rte_pktmbuf_free_bulk(drop, nd);
 	}
 }
 
@@ -111,8 +155,7 @@ pipeline_burst_cls(const struct fp_ruleset *rs, struct fwd_lcore *lc,
 		if (likely(!marked)) {
 			cls_run_burst(rs->cls, lc->worker_idx, in_port, pkts + off,
 				      views + off, chunk, res);
-			for (i = 0; i < chunk; i++)
-				pipeline_act(lc, in_port, pkts[off + i], &res[i]);
+			pipeline_act_burst(lc, in_port, pkts + off, chunk, res);
 			k = chunk;
 			continue;
 		}
@@ -154,7 +197,7 @@ pipeline_burst_cls(const struct fp_ruleset *rs, struct fwd_lcore *lc,
 
 void
 pipeline_burst(struct fwd_lcore *lc, uint16_t in_port,
-	       struct rte_mbuf **pkts, uint16_t n)
+	       struct rte_mbuf **pkts, uint16_t n, uint64_t bytes)
 {
 	const struct fp_ruleset *rs = fwd_ruleset_get();
 	struct pkt_view views[FWD_MAX_BURST];
@@ -162,7 +205,7 @@ pipeline_burst(struct fwd_lcore *lc, uint16_t in_port,
 	uint16_t i, e;
 
 	if (rs == NULL) {
-		pipeline_accept_all(lc, in_port, pkts, n);
+		pipeline_accept_all(lc, in_port, pkts, n, bytes);
 		return;
 	}
 	pkt_view_parse_burst(pkts, n, &fwd_ctx.port[in_port].mac, views);

@@ -86,7 +86,7 @@ pv_encap_proto(const struct rte_mbuf *m, const struct pkt_view *v,
  * is allowed) and cover the header. fragoff is kept for non-first fragments:
  * they have `meta l4proto`, only their transport loads fail.
  */
-static void
+static __rte_always_inline void
 pv_ipv4(const struct rte_mbuf *m, struct pkt_view *v)
 {
 	const struct rte_ipv4_hdr *ip;
@@ -199,9 +199,10 @@ pv_ipv6(const struct rte_mbuf *m, struct pkt_view *v)
 	v->thoff = start;
 }
 
-bool
-pkt_view_parse(const struct rte_mbuf *m,
-	       const struct rte_ether_addr *port_mac, struct pkt_view *v)
+/* pkt_view_parse(), inlined into the burst loop. */
+static __rte_always_inline bool
+pv_parse(const struct rte_mbuf *m, const struct rte_ether_addr *port_mac,
+	 struct pkt_view *v)
 {
 	const struct rte_ether_hdr *eh;
 	struct rte_ether_hdr eh_buf;
@@ -267,6 +268,13 @@ no_hook:
 	return false;
 }
 
+bool
+pkt_view_parse(const struct rte_mbuf *m,
+	       const struct rte_ether_addr *port_mac, struct pkt_view *v)
+{
+	return pv_parse(m, port_mac, v);
+}
+
 uint16_t
 pkt_view_parse_burst(struct rte_mbuf *const *m, uint16_t n,
 		     const struct rte_ether_addr *port_mac, struct pkt_view *v)
@@ -279,7 +287,7 @@ pkt_view_parse_burst(struct rte_mbuf *const *m, uint16_t n,
 		if (i + PV_PREFETCH_AHEAD < n)
 			rte_prefetch0(rte_pktmbuf_mtod(m[i + PV_PREFETCH_AHEAD],
 						       void *));
-		seen += pkt_view_parse(m[i], port_mac, &v[i]);
+		seen += pv_parse(m[i], port_mac, &v[i]);
 	}
 	return seen;
 }

@@ -153,9 +153,12 @@ run_arm(enum arm a, const struct fset *s, unsigned int offered, uint64_t min_cyc
 		for (unsigned int off = 0; off < s->n; off += burst) {
 			uint16_t k = (uint16_t)RTE_MIN(burst, s->n - off);
 
+			uint64_t bytes = 0;
+
 			for (uint16_t i = 0; i < k; i++) {
 				tmp[i] = s->m[off + i];
 				rte_mbuf_refcnt_update(tmp[i], 1);
+				bytes += rte_pktmbuf_pkt_len(tmp[i]);
 			}
 			if (a == A_EMU) {
 				uint16_t left = flowemu_apply(in_pid, 0, tmp, k);
@@ -163,7 +166,7 @@ run_arm(enum arm a, const struct fset *s, unsigned int offered, uint64_t min_cyc
 				for (uint16_t i = 0; i < left; i++)
 					rte_mbuf_refcnt_update(tmp[i], -1);
 			} else {
-				pipeline_burst(&lc, 0, tmp, k);
+				pipeline_burst(&lc, 0, tmp, k, bytes);
 			}
 		}
 		fwd_tx_flush(&lc, 0);
