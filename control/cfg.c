@@ -35,6 +35,7 @@ cfg_init(struct cfg *c)
 	memset(c, 0, sizeof(*c));
 	c->queues = 1;
 	c->burst = CFG_DEFAULT_BURST;
+	c->offload_replan_s = CFG_DEFAULT_OFFLOAD_REPLAN;
 }
 
 void
@@ -240,6 +241,7 @@ enum {
 	OPT_OFFLOAD,
 	OPT_OFFLOAD_BUDGET,
 	OPT_OFFLOAD_PLAN,
+	OPT_OFFLOAD_REPLAN,
 };
 
 static const struct option cfg_long_opts[] = {
@@ -258,6 +260,7 @@ static const struct option cfg_long_opts[] = {
 	{ "offload", required_argument, NULL, OPT_OFFLOAD },
 	{ "offload-budget", required_argument, NULL, OPT_OFFLOAD_BUDGET },
 	{ "offload-plan", no_argument, NULL, OPT_OFFLOAD_PLAN },
+	{ "offload-replan", required_argument, NULL, OPT_OFFLOAD_REPLAN },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -338,6 +341,11 @@ cfg_parse_args(struct cfg *c, int argc, char **argv, bool *want_help,
 		case OPT_OFFLOAD_PLAN:
 			c->offload_plan = true;
 			c->set[CFG_KEY_OFFLOAD_PLAN] = true;
+			break;
+		case OPT_OFFLOAD_REPLAN:
+			ret = cfg_set_uint("--offload-replan", optarg, 0, 86400,
+				&c->offload_replan_s, err, len);
+			c->set[CFG_KEY_OFFLOAD_REPLAN] = true;
 			break;
 		case 'h':
 			*want_help = true;
@@ -555,6 +563,14 @@ cfg_json_offload_budget(struct cfg *c, const char *key, json_t *v,
 	return cfg_json_uint(key, v, 1, 1000000, &c->offload_budget, err, len);
 }
 
+static int
+cfg_json_offload_replan(struct cfg *c, const char *key, json_t *v,
+			const char *dir, char *err, size_t len)
+{
+	(void)dir;
+	return cfg_json_uint(key, v, 0, 86400, &c->offload_replan_s, err, len);
+}
+
 static const struct {
 	const char *name;
 	cfg_json_fn parse;
@@ -571,6 +587,7 @@ static const struct {
 	[CFG_KEY_OFFLOAD] = { "offload", cfg_json_offload },
 	[CFG_KEY_OFFLOAD_BUDGET] = { "offload_budget", cfg_json_offload_budget },
 	[CFG_KEY_OFFLOAD_PLAN] = { NULL, NULL },
+	[CFG_KEY_OFFLOAD_REPLAN] = { "offload_replan", cfg_json_offload_replan },
 	/* --check and --dump-ir are actions, not configuration. */
 	[CFG_KEY_CHECK] = { NULL, NULL },
 	[CFG_KEY_DUMP_IR] = { NULL, NULL },
@@ -658,6 +675,7 @@ cfg_merge(struct cfg *base, struct cfg *over)
 	CFG_TAKE_VAL(CFG_KEY_OFFLOAD, offload);
 	CFG_TAKE_VAL(CFG_KEY_OFFLOAD_BUDGET, offload_budget);
 	CFG_TAKE_VAL(CFG_KEY_OFFLOAD_PLAN, offload_plan);
+	CFG_TAKE_VAL(CFG_KEY_OFFLOAD_REPLAN, offload_replan_s);
 	CFG_TAKE_VAL(CFG_KEY_QUEUES, queues);
 	CFG_TAKE_VAL(CFG_KEY_BURST, burst);
 	CFG_TAKE_VAL(CFG_KEY_STATS_INTERVAL, stats_interval_s);
@@ -807,6 +825,9 @@ cfg_usage(const char *prog)
 "                          require (chains with `flags offload` must run\n"
 "                          fully in hardware, else refuse to start)\n"
 "      --offload-budget N  hardware rules per port (default 512)\n"
+"      --offload-replan S  when a port's budget is short, choose its hardware\n"
+"                          rules again by hits every S seconds (default 10,\n"
+"                          0: only on reload)\n"
 "      --offload-plan      print each port's offload plan (with --check:\n"
 "                          against assumed capabilities)\n"
 "      --dump-ir FILE      write the ruleset IR as JSON to FILE\n"

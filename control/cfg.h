@@ -23,6 +23,7 @@
 #define CFG_MAX_QUEUES 128
 #define CFG_MAX_BURST 512
 #define CFG_DEFAULT_BURST 32
+#define CFG_DEFAULT_OFFLOAD_REPLAN 10	/* seconds */
 #define CFG_ERR_LEN 512
 
 struct cfg_port {
@@ -50,6 +51,7 @@ enum cfg_key {
 	CFG_KEY_OFFLOAD,
 	CFG_KEY_OFFLOAD_BUDGET,
 	CFG_KEY_OFFLOAD_PLAN,
+	CFG_KEY_OFFLOAD_REPLAN,
 	CFG_KEY__COUNT
 };
 
@@ -70,6 +72,7 @@ struct cfg {
 	bool offload_plan;	/* --offload-plan: print the offload plan */
 	enum cfg_offload offload;
 	unsigned int offload_budget;	/* hardware rules per port, 0: default */
+	unsigned int offload_replan_s;	/* re-plan by hits every S s, 0: never */
 
 	struct cfg_port ports[CFG_MAX_PORTS];
 	unsigned int n_ports;

@@ -162,8 +162,10 @@ main_control_loop(const struct cfg *c, uint64_t start_tsc)
 	const uint64_t hz = rte_get_tsc_hz();
 	const uint64_t idle_tsc = hz / 1000 * c->idle_exit_ms;
 	const uint64_t stats_tsc = hz * c->stats_interval_s;
+	const uint64_t replan_tsc = c->offload == CFG_OFFLOAD_OFF ? 0 :
+		hz * c->offload_replan_s;
 	struct stats_port cur[FWD_MAX_PORTS], prev[FWD_MAX_PORTS];
-	uint64_t prev_stats_tsc = start_tsc;
+	uint64_t prev_stats_tsc = start_tsc, prev_replan_tsc = start_tsc;
 
 	memset(prev, 0, sizeof(prev));
 	for (;;) {
@@ -194,6 +196,12 @@ main_control_loop(const struct cfg *c, uint64_t start_tsc)
 			MAIN_LOG(INFO, "no packet received for %u ms: stopping",
 				c->idle_exit_ms);
 			return;
+		}
+		/* Hot rules into hardware when the budget is short: only
+		 * the active generation's plan changes (offload.h). */
+		if (replan_tsc > 0 && now - prev_replan_tsc >= replan_tsc) {
+			ruleset_offload_replan();
+			prev_replan_tsc = rte_rdtsc();
 		}
 		if (stats_tsc > 0 && now - prev_stats_tsc >= stats_tsc) {
 			char title[64];

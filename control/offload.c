@@ -6,9 +6,11 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_log.h>
+#include <rte_rcu_qsbr.h>
 
 #include "control/offload.h"
 #include "fastpath/fwd.h"
@@ -18,10 +20,28 @@ RTE_LOG_REGISTER_SUFFIX(offload_logtype, offload, INFO);
 #define OFF_LOG(level, fmt, ...) \
 	rte_log(RTE_LOG_ ## level, offload_logtype, "offload: " fmt "\n", ##__VA_ARGS__)
 
+/*
+ * Hotness for re-plans: per rule of the active generation, its first
+ * counter's packets when its plan was made (base) and the hardware counts
+ * folded into it since (hw), so that what the software counted since is
+ * counter - base - hw (the hardware part reaches the planner as the plan's
+ * own hw_pkts).
+ */
+struct offload_hits {
+	const struct fp_ruleset *fp;
+	const struct ir_ruleset *ir;
+	uint32_t *chain_off;	/* first rule index of (table, chain), flattened */
+	uint32_t *table_off;	/* first chain_off index of each table */
+	uint64_t *base;
+	uint64_t *hw;
+	uint32_t n;
+};
+
 static struct {
 	const struct cfg *cfg;
 	struct ofl_ctx *ctx;
 	int marks[FWD_MAX_PORTS];	/* ofl_negotiate() per port index */
+	struct offload_hits hits;
 } off;
 
 static enum ofl_mode
@@ -91,6 +111,10 @@ offload_start(const struct cfg *c)
 	return 0;
 }
 
+static uint64_t offload_hits_cb(void *arg, uint16_t port_idx,
+			       const struct ofl_rule_ref *r);
+static void offload_hits_free(struct offload_hits *h);
+
 int
 offload_plan(const struct ir_ruleset *ir, struct fp_ruleset *fp,
 	     struct ofl_plan *prev, struct ofl_plan **out)
@@ -104,7 +128,10 @@ offload_plan(const struct ir_ruleset *ir, struct fp_ruleset *fp,
 	fp->ofl_marks = NULL;
 	if (off.ctx == NULL)
 		return 0;
-	ret = ofl_plan_build(off.ctx, ir, fp, prev, NULL, NULL, &plan);
+	/* hot rules first: prev's hardware counts, and what the software
+	 * counted since prev was made (the same rules in the old generation) */
+	ret = ofl_plan_build(off.ctx, ir, fp, prev,
+		prev != NULL ? offload_hits_cb : NULL, (void *)ir, &plan);
 	if (ret < 0) {
 		OFF_LOG(WARNING, "no plan (%s): every rule runs in software", strerror(-ret));
 		return 0;
@@ -145,6 +172,10 @@ offload_count_cb(void *arg, uint16_t port_idx, const struct ofl_rule_ref *r,
 	(void)port_idx;
 	fp_ruleset_rule_counter_add(arg, r->table_idx, r->chain_idx, r->rule_idx,
 		&delta);
+	if (arg == off.hits.fp && off.hits.hw != NULL &&
+	    r->table_idx < off.hits.ir->ntables)
+		off.hits.hw[off.hits.chain_off[off.hits.table_off[r->table_idx] +
+			r->chain_idx] + r->rule_idx] += packets;
 }
 
 void
@@ -246,6 +277,293 @@ offload_check(const struct cfg *c, const struct ir_ruleset *ir,
 void
 offload_stop(void)
 {
+	offload_hits_free(&off.hits);
 	ofl_ctx_free(off.ctx);
 	off.ctx = NULL;
+}
+
+/* ---- hotness and the periodic re-plan ------------------------------------- */
+
+static void
+offload_hits_free(struct offload_hits *h)
+{
+	free(h->chain_off);
+	free(h->table_off);
+	free(h->base);
+	free(h->hw);
+	memset(h, 0, sizeof(*h));
+}
+
+/* packets of the rule's first counter, 0 when it has none */
+static uint64_t
+offload_rule_packets(const struct fp_ruleset *fp, const struct ir_table *tb,
+		     const struct ir_chain *ch, const struct ir_rule *rule)
+{
+	struct fp_counter cnt;
+
+	if (fp_ruleset_rule_counter(fp, tb->name, ch->name, rule->handle, 0,
+			&cnt) != 0)
+		return 0;
+	return cnt.packets;
+}
+
+/* base = every rule's counter now, hw = 0 (a plan was just made) */
+static void
+offload_hits_commit(struct offload_hits *h)
+{
+	uint32_t t, c, r, i = 0;
+
+	if (h->base == NULL)
+		return;
+	for (t = 0; t < h->ir->ntables; t++) {
+		const struct ir_table *tb = &h->ir->tables[t];
+
+		for (c = 0; c < tb->nchains; c++)
+			for (r = 0; r < tb->chains[c].nrules; r++, i++) {
+				h->base[i] = offload_rule_packets(h->fp, tb,
+					&tb->chains[c], &tb->chains[c].rules[r]);
+				h->hw[i] = 0;
+			}
+	}
+}
+
+void
+offload_generation(const struct ir_ruleset *ir, const struct fp_ruleset *fp)
+{
+	struct offload_hits *h = &off.hits;
+	uint32_t t, c, nchains = 0, n = 0;
+
+	offload_hits_free(h);
+	if (off.ctx == NULL || ir == NULL || fp == NULL)
+		return;
+	for (t = 0; t < ir->ntables; t++) {
+		nchains += ir->tables[t].nchains;
+		for (c = 0; c < ir->tables[t].nchains; c++)
+			n += ir->tables[t].chains[c].nrules;
+	}
+	h->table_off = calloc(ir->ntables + 1, sizeof(*h->table_off));
+	h->chain_off = calloc(nchains + 1, sizeof(*h->chain_off));
+	h->base = calloc(n + 1, sizeof(*h->base));
+	h->hw = calloc(n + 1, sizeof(*h->hw));
+	if (h->table_off == NULL || h->chain_off == NULL || h->base == NULL ||
+	    h->hw == NULL) {
+		/* no software hotness: the plans' hardware counts only */
+		offload_hits_free(h);
+		return;
+	}
+	nchains = 0;
+	n = 0;
+	for (t = 0; t < ir->ntables; t++) {
+		h->table_off[t] = nchains;
+		for (c = 0; c < ir->tables[t].nchains; c++) {
+			h->chain_off[nchains++] = n;
+			n += ir->tables[t].chains[c].nrules;
+		}
+	}
+	h->ir = ir;
+	h->fp = fp;
+	h->n = n;
+	offload_hits_commit(h);
+}
+
+/* the tracked index of rule r of ir (same ruleset or a reload's), or -1 */
+static int64_t
+offload_hits_index(const struct offload_hits *h, const struct ir_ruleset *ir,
+		   const struct ofl_rule_ref *r)
+{
+	const struct ir_table *tb = &ir->tables[r->table_idx];
+	const struct ir_chain *ch = &tb->chains[r->chain_idx];
+	uint32_t t, c, k;
+
+	if (ir == h->ir)
+		return h->chain_off[h->table_off[r->table_idx] + r->chain_idx] +
+			r->rule_idx;
+	for (t = 0; t < h->ir->ntables; t++) {
+		const struct ir_table *ot = &h->ir->tables[t];
+
+		if (strcmp(ot->name, tb->name) != 0)
+			continue;
+		for (c = 0; c < ot->nchains; c++) {
+			const struct ir_chain *oc = &ot->chains[c];
+
+			if (strcmp(oc->name, ch->name) != 0)
+				continue;
+			/* same position first: most rules did not move */
+			for (k = 0; k <= oc->nrules; k++) {
+				uint32_t j = k == 0 ? r->rule_idx : k - 1;
+
+				if (j < oc->nrules &&
+				    oc->rules[j].handle == r->rule->handle)
+					return h->chain_off[h->table_off[t] + c] + j;
+			}
+			return -1;
+		}
+	}
+	return -1;
+}
+
+/*
+ * ofl_hits_fn: what the software counted for the rule since its plan was
+ * made (its first counter, hardware folds left out: the plan's own COUNTs
+ * give those). arg: the ir the refs point into.
+ */
+static uint64_t
+offload_hits_cb(void *arg, uint16_t port_idx, const struct ofl_rule_ref *r)
+{
+	const struct ir_ruleset *ir = arg;
+	const struct offload_hits *h = &off.hits;
+	uint64_t now, used;
+	int64_t i;
+
+	(void)port_idx;
+	if (h->base == NULL || ir == NULL)
+		return 0;
+	i = offload_hits_index(h, ir, r);
+	if (i < 0)
+		return 0;
+	/* on a reload, the counter of the same rule in the old generation */
+	now = offload_rule_packets(h->fp, &ir->tables[r->table_idx],
+		&ir->tables[r->table_idx].chains[r->chain_idx], r->rule);
+	used = h->base[i] + h->hw[i];
+	return now > used ? now - used : 0;
+}
+
+/* some rule of the plan is not in hardware for want of room */
+static bool
+offload_budget_short(const struct ofl_plan *plan)
+{
+	unsigned int p;
+	uint32_t i;
+
+	for (p = 0; p < plan->n_ports; p++) {
+		const struct ofl_port_plan *pp = &plan->ports[p];
+
+		for (i = 0; i < pp->nrules; i++)
+			if (strstr(pp->rules[i].why, "budget") != NULL)
+				return true;
+	}
+	return false;
+}
+
+static bool
+offload_in_hw(const struct ofl_port_plan *pp, uint32_t i)
+{
+	return pp->installed &&
+		(pp->rules[i].where == OFL_WHERE_HW ||
+		 pp->rules[i].where == OFL_WHERE_PARTIAL);
+}
+
+static bool
+offload_planned_hw(const struct ofl_port_plan *pp, uint32_t i)
+{
+	return pp->nentries > 0 &&
+		(pp->rules[i].where == OFL_WHERE_HW ||
+		 pp->rules[i].where == OFL_WHERE_PARTIAL);
+}
+
+/*
+ * One table naming both plans' ids (they are disjoint blocks, same
+ * ruleset), for the time both plans' rules can mark packets: a packet
+ * marked by either resumes where its rule says, so that nothing the
+ * hardware counted is counted again by a full software run. NULL when
+ * one side has no table or the blocks are too far apart (after the
+ * allocator wrapped): then only the new one is published, which is still
+ * correct (unknown ids run everything).
+ */
+static struct ofl_marktab *
+offload_marks_merge(const struct ofl_marktab *a, const struct ofl_marktab *b)
+{
+	struct ofl_marktab *m;
+	uint32_t lo, hi, i;
+
+	if (a == NULL || b == NULL)
+		return NULL;
+	lo = a->base < b->base ? a->base : b->base;
+	hi = a->base + a->n > b->base + b->n ? a->base + a->n : b->base + b->n;
+	if (hi - lo > (1u << 16))
+		return NULL;
+	m = calloc(1, sizeof(*m) + (size_t)(hi - lo) * sizeof(m->ent[0]));
+	if (m == NULL)
+		return NULL;
+	m->base = lo;
+	m->n = hi - lo;
+	for (i = 0; i < a->n; i++)
+		m->ent[a->base - lo + i] = a->ent[i];
+	for (i = 0; i < b->n; i++)
+		m->ent[b->base - lo + i] = b->ent[i];
+	return m;
+}
+
+/* publish t in fp and wait until no worker can use what was there */
+static void
+offload_publish_marks(struct fp_ruleset *fp, const struct ofl_marktab *t)
+{
+	__atomic_store_n(&fp->ofl_marks, t, __ATOMIC_RELEASE);
+	if (fwd_ctx.rcu != NULL)
+		rte_rcu_qsbr_synchronize(fwd_ctx.rcu, RTE_QSBR_THRID_INVALID);
+}
+
+int
+offload_replan(const struct ir_ruleset *ir, struct fp_ruleset *fp,
+	       struct ofl_plan **planp)
+{
+	struct ofl_plan *cur = *planp, *next = NULL;
+	struct ofl_marktab *both;
+	unsigned int in = 0, out = 0, p;
+	char sum[256];
+	int ret;
+
+	if (off.ctx == NULL || cur == NULL || fp == NULL ||
+	    !offload_budget_short(cur))
+		return 0;
+	if (off.hits.fp != fp)
+		offload_generation(ir, fp);
+	/* the hardware's hits first: they rank the rules too */
+	offload_fold_counters(cur, fp);
+	ret = ofl_replan(off.ctx, cur, offload_hits_cb, (void *)ir, &next);
+	if (ret < 0) {
+		OFF_LOG(WARNING, "re-plan by hits: no plan (%s): the current one stays",
+			strerror(-ret));
+		return ret;
+	}
+	if (ret == 0)
+		return 0;
+	for (p = 0; p < cur->n_ports && p < next->n_ports; p++) {
+		const struct ofl_port_plan *a = &cur->ports[p], *b = &next->ports[p];
+		uint32_t i;
+
+		for (i = 0; i < a->nrules && i < b->nrules; i++) {
+			in += !offload_in_hw(a, i) && offload_planned_hw(b, i);
+			out += offload_in_hw(a, i) && !offload_planned_hw(b, i);
+		}
+	}
+	/* make before break: old and new rules side by side, both ids known */
+	both = offload_marks_merge(ofl_plan_marks(cur), ofl_plan_marks(next));
+	if (both != NULL)
+		offload_publish_marks(fp, both);
+	ret = ofl_plan_install(off.ctx, next, cur);
+	if (ret < 0) {
+		OFF_LOG(WARNING, "re-plan by hits: install failed (%s): the previous plan stays",
+			strerror(-ret));
+		ofl_plan_remove(off.ctx, next);
+		offload_fold_counters(next, fp);
+		offload_publish_marks(fp, ofl_plan_marks(cur));
+		free(both);
+		ofl_plan_free(off.ctx, next);
+		return ret;
+	}
+	/* break: the old rules go (their last counts read), then its ids */
+	ofl_plan_remove(off.ctx, cur);
+	offload_publish_marks(fp, ofl_plan_marks(next));
+	offload_fold_counters(cur, fp);
+	free(both);
+	ofl_plan_free(off.ctx, cur);
+	*planp = next;
+	offload_hits_commit(&off.hits);
+	ofl_plan_summary_str(next, sum, sizeof(sum));
+	OFF_LOG(INFO, "re-plan by hits: %u rule(s) moved into hardware, %u out of it; %s",
+		in, out, sum);
+	if (off.cfg->offload_plan)
+		ofl_plan_print(stdout, next, true);
+	return 1;
 }

@@ -49,6 +49,26 @@ void offload_retire(struct ofl_plan *plan, struct fp_ruleset *old_fp);
 /* Fold the hardware counts so far into fp's counters (before a read). */
 void offload_fold_counters(struct ofl_plan *plan, struct fp_ruleset *fp);
 
+/*
+ * A generation was published (after its counters were carried over):
+ * start counting its rules' software hits for re-plans from here.
+ */
+void offload_generation(const struct ir_ruleset *ir, const struct fp_ruleset *fp);
+
+/*
+ * --offload-replan: when some rule of *plan is out of hardware for want of
+ * room, fold the hardware counters, plan again ranked by hits (the plan's
+ * hardware counts and the rules' software counters since the plan was
+ * made) and, if the plan changes, install it next to the old one, publish
+ * its MARK table in fp (both plans' ids known while both can mark; an RCU
+ * grace period after each publication), remove the old rules, fold their
+ * last counts, free the old plan: *plan is the new one.  An install that
+ * fails keeps the old plan.  1: re-planned, 0: nothing to do or same
+ * plan, -errno (logged).
+ */
+int offload_replan(const struct ir_ruleset *ir, struct fp_ruleset *fp,
+		   struct ofl_plan **plan);
+
 /* Print the plan (--offload-plan). */
 void offload_print(FILE *f, const struct ofl_plan *plan);
 

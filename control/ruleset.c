@@ -269,6 +269,7 @@ ruleset_install(struct ir_ruleset *ir, const char *cause)
 	rs.fp = fp;
 	rs.plan = plan;
 	rs.generation++;
+	offload_generation(ir, fp);
 	/* The wall clock lets a test or an operator line this up with the
 	 * `nft` command that caused it. */
 	clock_gettime(CLOCK_REALTIME, &now);
@@ -537,6 +538,14 @@ ruleset_print_counters(FILE *f)
 					tb->name, tb->objects[o].name, cnt.packets, cnt.bytes);
 		}
 	}
+}
+
+int
+ruleset_offload_replan(void)
+{
+	if (rs.fp == NULL || rs.plan == NULL)
+		return 0;
+	return offload_replan(rs.ir, rs.fp, &rs.plan);
 }
 
 void

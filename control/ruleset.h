@@ -56,6 +56,13 @@ json_t *ruleset_stats_json(void);
 void ruleset_print_counters(FILE *f);
 
 /*
+ * --offload-replan: choose the active generation's hardware rules again by
+ * hits when its ports' rule budget is short (control/offload.h).  1 when
+ * the plan changed, 0 when not, -errno when the old plan stays.
+ */
+int ruleset_offload_replan(void);
+
+/*
  * Remove the hardware rules, folding their final counts into the rules'
  * counters; the software ruleset stays.  Before the ports close.
  */
