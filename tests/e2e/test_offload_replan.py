@@ -11,7 +11,9 @@ With `--offload-replan 1` a re-plan moves it into hardware (log line, plan
 printed again, the emulator drops its frames: the NIC decides), and the
 first one out.  Verdicts (frames out of eth1) and every rule counter equal
 those of the same traffic with `--offload off`.  With `--offload-replan 0`
-nothing is re-planned and the NIC drops nothing.
+nothing is re-planned and the NIC drops nothing.  A re-plan whose install
+fails (flowemu fault injection) keeps the old plan and says so; the next one
+succeeds, and the counters still equal software alone's.
 
 usage: test_offload_replan.py LIBFLOWEMU_SO   (forwarder from $NFTFWD_BIN)
 """
@@ -65,7 +67,7 @@ def batch(b):
     return out
 
 
-def run(w, tag, lib, mode, replan):
+def run(w, tag, lib, mode, replan, flowemu="*=rich"):
     """One run; (rc, log, frames out of eth1, stats)."""
     for name in ("in0.pcap", "out0.pcap", "out1.pcap", "stats.json"):
         if os.path.exists(w.file(name)):
@@ -74,7 +76,7 @@ def run(w, tag, lib, mode, replan):
     with open(w.file("r.nft"), "w") as f:
         f.write(RULESET)
     stream = T.PcapStream(w.file("in0.pcap"))
-    env = dict(os.environ, LD_PRELOAD=lib, NFTFWD_FLOWEMU="*=rich")
+    env = dict(os.environ, LD_PRELOAD=lib, NFTFWD_FLOWEMU=flowemu)
     eal = T.eal_args("oflreplan_" + tag) + \
         T.pcap_vdev("net_pcap0", w.file("in0.pcap"), w.file("out0.pcap")) + \
         T.pcap_vdev("net_pcap1", w.file("in1.pcap"), w.file("out1.pcap"))
@@ -171,6 +173,21 @@ def main():
             T.check_eq(counters(st0).get(hd), sw.get(hd),
                        f"--offload-replan 0: rule #{hd} equals software alone's")
         T.check_eq(outs0, outs_sw, "--offload-replan 0: the same frames out of eth1")
+
+        # the 40th rte_flow_create on eth0 fails: the first start installs 29
+        # rules, so the first re-plan's install fails and rolls back; the old
+        # plan stays, and a later re-plan succeeds
+        rc, logf, outsf, stf = run(w, "fail", lib, "auto", 1,
+                                   "net_pcap0=rich:fail_create=40,net_pcap1=rich")
+        T.check_eq(rc, 0, "failed re-plan install: clean exit")
+        i_fail = logf.find("re-plan by hits: install failed")
+        i_ok = logf.find("re-plan by hits: 1 rule(s) moved into hardware")
+        T.check(i_fail >= 0, "a re-plan whose install fails is logged, the previous plan stays")
+        T.check(i_ok > i_fail >= 0, "a later re-plan moves the hot rule into hardware")
+        for hd in HANDLES:
+            T.check_eq(counters(stf).get(hd), sw.get(hd),
+                       f"failed install then re-plan: rule #{hd} equals software alone's")
+        T.check_eq(outsf, outs_sw, "failed install then re-plan: the same frames out of eth1")
     return T.finish()
 
 
