@@ -247,6 +247,90 @@ cls_kb_piece(const struct cls_kb *kb, const struct cls_src *s)
 		cls_key_piece_slow(s, kb->m[i], &kb->v[i], kb->keys[i]);
 }
 
+/* What loads of a validity slot's kind can reach (-1: none). */
+static __rte_always_inline int32_t
+cls_avail(const struct pkt_view *pv, unsigned int slot)
+{
+	bool l4 = (pv->flags & PKT_VIEW_F_L4PROTO) != 0;
+	int32_t th = (int32_t)pv->frame_len - pv->nh_off - pv->thoff;
+
+	switch (slot) {
+	case CLS_VSLOT_LL:
+		return (int32_t)pv->frame_len;
+	case CLS_VSLOT_NH:
+		return (int32_t)pv->frame_len - pv->nh_off;
+	case CLS_VSLOT_TH_FAST:
+		return l4 ? th : -1;
+	case CLS_VSLOT_TH:
+		return l4 && pv->fragoff == 0 ? th : -1;
+	default:	/* CLS_VSLOT_L4PROTO */
+		return l4 ? 0 : -1;
+	}
+}
+
+/* One slot's table over the burst, for a slot known at compile time. */
+static __rte_always_inline void
+cls_vtab_n(const struct pkt_view *v, uint16_t n, unsigned int slot,
+	   int32_t mx, const uint64_t *t, uint64_t *fl)
+{
+	for (uint16_t i = 0; i < n; i++) {
+		int32_t a = cls_avail(&v[i], slot);
+
+		if (a >= 0)
+			fl[i] |= t[a < mx ? a : mx];
+	}
+}
+
+/*
+ * The validity flags of a burst's keys: slot by slot over the packets (the
+ * slot's kind is then a constant of the inner loop), written last.
+ */
+static void
+cls_keys_flags(const struct cls_prog *p, const struct pkt_view *v, uint16_t n,
+	       uint8_t (*keys)[CLS_KEY_ROW])
+{
+	const unsigned int nv = p->n_vcls, nf = p->n_flag;
+	const struct cls_vcls *vc = p->vcls;
+	const uint8_t *fo = p->flag_off;
+	uint64_t fl[CLS_BURST_MAX];
+
+	for (uint16_t i = 0; i < n; i++)
+		fl[i] = 0;
+	if (likely(p->n_vtab != 0)) {
+		for (unsigned int t = 0; t < p->n_vtab; t++) {
+			const uint64_t *tt = p->vtab[t].t;
+			int32_t mx = p->vtab[t].max;
+
+			switch (p->vtab[t].slot) {
+			case CLS_VSLOT_LL:
+				cls_vtab_n(v, n, CLS_VSLOT_LL, mx, tt, fl);
+				break;
+			case CLS_VSLOT_NH:
+				cls_vtab_n(v, n, CLS_VSLOT_NH, mx, tt, fl);
+				break;
+			case CLS_VSLOT_TH_FAST:
+				cls_vtab_n(v, n, CLS_VSLOT_TH_FAST, mx, tt, fl);
+				break;
+			case CLS_VSLOT_TH:
+				cls_vtab_n(v, n, CLS_VSLOT_TH, mx, tt, fl);
+				break;
+			default:
+				cls_vtab_n(v, n, CLS_VSLOT_L4PROTO, mx, tt, fl);
+				break;
+			}
+		}
+	} else {
+		for (uint16_t i = 0; i < n; i++)
+			for (unsigned int c = 0; c < nv; c++)
+				fl[i] |= (uint64_t)((int32_t)vc[c].end <=
+						    cls_avail(&v[i], vc[c].slot))
+					 << vc[c].shift;
+	}
+	for (uint16_t i = 0; i < n; i++)
+		for (unsigned int f = 0; f < nf; f++)
+			keys[i][fo[f]] = (uint8_t)(fl[i] >> (8 * f));
+}
+
 static void
 cls_keys_burst(const struct cls_prog *p, struct rte_mbuf *const *m,
 	       const struct pkt_view *v, uint16_t n,
@@ -277,41 +361,7 @@ cls_keys_burst(const struct cls_prog *p, struct rte_mbuf *const *m,
 		for (uint16_t i = 0; i < n; i++)
 			keys[i][to] = v[i].l4proto;
 	}
-	{
-		const unsigned int nv = p->n_vcls, nf = p->n_flag;
-		const struct cls_vcls *vc = p->vcls;
-		const uint8_t *fo = p->flag_off;
-
-		for (uint16_t i = 0; i < n; i++) {
-			const struct pkt_view *pv = &v[i];
-			int32_t avail[CLS_VSLOT__COUNT];
-			uint64_t fl = 0;	/* in a register */
-			bool l4 = (pv->flags & PKT_VIEW_F_L4PROTO) != 0;
-			int32_t th = (int32_t)pv->frame_len - pv->nh_off - pv->thoff;
-
-			/* bytes each kind of load can reach (-1: none) */
-			avail[CLS_VSLOT_LL] = (int32_t)pv->frame_len;
-			avail[CLS_VSLOT_NH] = (int32_t)pv->frame_len - pv->nh_off;
-			avail[CLS_VSLOT_TH_FAST] = l4 ? th : -1;
-			avail[CLS_VSLOT_TH] = l4 && pv->fragoff == 0 ? th : -1;
-			avail[CLS_VSLOT_L4PROTO] = l4 ? 0 : -1;
-			if (likely(p->n_vtab != 0)) {
-				for (unsigned int t = 0; t < p->n_vtab; t++) {
-					int32_t a = avail[p->vtab[t].slot];
-					int32_t mx = p->vtab[t].max;
-
-					if (a >= 0)
-						fl |= p->vtab[t].t[a < mx ? a : mx];
-				}
-			} else {
-				for (unsigned int c = 0; c < nv; c++)
-					fl |= (uint64_t)((int32_t)vc[c].end <=
-							 avail[vc[c].slot]) << vc[c].shift;
-			}
-			for (unsigned int f = 0; f < nf; f++)
-				keys[i][fo[f]] = (uint8_t)(fl >> (8 * f));
-		}
-	}
+	cls_keys_flags(p, v, n, keys);
 }
 
 /* One packet's key. */
