@@ -775,6 +775,21 @@ cls_run_chunk(const struct cls *c, unsigned int lcore, uint16_t in_port,
 			if (c0 != 0)
 				rte_prefetch0(&p0->entries[c0 - 1]);
 		}
+		/* then what those candidates run first: a counter is the
+		 * usual first item (the entries' loads overlap here, the
+		 * walk below would take them one after the other) */
+		for (uint16_t i = 0; i < n; i++) {
+			uint32_t c0 = hr[0].r[p0->segs[0].acl_idx][i];
+			const struct cls_entry *e;
+
+			if (c0 == 0)
+				continue;
+			e = &p0->entries[c0 - 1];
+			if (e->n_run != 0 && e->ops[0].kind == CLS_OP_COUNTER &&
+			    lcore < rs->counters.n_lcores &&
+			    e->ops[0].slot < rs->counters.n_slots)
+				rte_prefetch0(&rs->counters.lcore[lcore][e->ops[0].slot]);
+		}
 	}
 
 	for (uint16_t i = 0; i < n; i++) {
