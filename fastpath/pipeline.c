@@ -24,7 +24,9 @@ pipeline_resume(const struct fp_ruleset *rs, struct fwd_lcore *lc,
 		uint16_t in_port, struct rte_mbuf *m, const struct pkt_view *v,
 		struct interp_result *res)
 {
-	struct ofl_mark_ent e = ofl_mark_resolve(rs->ofl_marks, m->hash.fdir.hi);
+	/* a periodic re-plan publishes a new table under this generation */
+	const struct ofl_marktab *t = __atomic_load_n(&rs->ofl_marks, __ATOMIC_ACQUIRE);
+	struct ofl_mark_ent e = ofl_mark_resolve(t, m->hash.fdir.hi);
 
 	if (e.kind == OFL_MARK_NONE || e.port_idx != in_port)
 		return false;
