@@ -166,6 +166,20 @@ void cls_run_burst(const struct cls *c, unsigned int lcore_idx,
 		   const struct pkt_view *v, uint16_t n,
 		   struct interp_result *res);
 
+/*
+ * Resume: interp_run_from(rs, lcore_idx, in_port, m, v, hook_idx, rule_idx,
+ * 0, res) (interp.h), the same results and runtime state changes: the
+ * port's base chains before hook_idx and the rules of base chain hook_idx
+ * before rule_idx are skipped and their state left alone, the mark is 0.
+ * Compiled positions are resumed per packet (no burst classification);
+ * base chains the interpreter runs, and rules cls hands over, go to
+ * interp_run_from() as in cls_run_burst(). m is parsed into v as there.
+ */
+void cls_run_from(const struct cls *c, unsigned int lcore_idx,
+		  uint16_t in_port, struct rte_mbuf *m,
+		  const struct pkt_view *v, uint32_t hook_idx,
+		  uint32_t rule_idx, struct interp_result *res);
+
 #ifdef __cplusplus
 }
 #endif

@@ -654,6 +654,41 @@ cc_resolve_act(const struct cc *c, struct cls_act *a)
 		a->target = cc_resolve(c, a->target);
 }
 
+/*
+ * The resume table of a finished program: for base rule r, the position
+ * the walk is at when base rules 0..r-1 have all fallen through with an
+ * empty call stack. Base rules are compiled in order (cc_chain at depth
+ * 0), and the first entry cc_rule() adds for a rule is always the base
+ * rule's own (RULE, VMAP, a vmap element, HANDOFF); the entries a rule
+ * adds after it (inlined blocks, SYNTH ends, other elements) come before
+ * the next base rule's. So that position (the label l_next of rule r-1)
+ * is the first entry that belongs to the base chain with a rule index of
+ * at least r, or the end (the policy) when there is none: a rule with no
+ * entry (its matches never hold) runs nothing in interp either.
+ */
+static int
+cls_resume_build(struct cls *cls, struct cls_prog *p)
+{
+	const struct ir_chain *b = p->base->ir;
+	uint32_t *pos = cls_zalloc(cls, (size_t)b->nrules + 1, sizeof(*pos));
+	uint32_t r = 0;
+
+	if (pos == NULL)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < p->n_entries && r <= b->nrules; i++) {
+		const struct cls_entry *e = &p->entries[i];
+
+		if (e->chain_ir != b)
+			continue;
+		while (r <= e->rule_idx && r <= b->nrules)
+			pos[r++] = i;
+	}
+	while (r <= b->nrules)
+		pos[r++] = p->n_entries;
+	p->resume_pos = pos;
+	return 0;
+}
+
 /* Compile base chain ch for port; *out (allocated in cls). */
 static int
 cls_prog_build(struct cls *cls, const struct cls_opts *o, uint16_t port,
@@ -705,6 +740,8 @@ cls_prog_build(struct cls *cls, const struct cls_opts *o, uint16_t port,
 			p->interp_only = true;
 			rc = 0;
 		}
+		if (rc == 0 && !p->interp_only)
+			rc = cls_resume_build(cls, p);
 	}
 	for (uint32_t i = 0; i < c->n_ents; i++)
 		free(c->ents[i].vm_act);

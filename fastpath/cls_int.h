@@ -296,6 +296,11 @@ struct cls_prog {
 	const struct cls_rbox *rbox;	/* entries' boxes */
 	const struct cls_ratom *ratom;
 	struct cls_seg *segs;		/* [n_segs] */
+	/* Resume (cls_run_from()): [base->ir->nrules + 1], the position at
+	 * which the walk goes on when base rules before r all fell through
+	 * (the first entry of base rule r or of a later one; nrules: the
+	 * policy, n_entries). NULL when interp_only. */
+	const uint32_t *resume_pos;
 };
 
 struct cls_port {

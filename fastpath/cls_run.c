@@ -654,16 +654,16 @@ cls_decided(struct interp_result *res, uint32_t h, const struct ir_chain *ch,
 	res->reason = why;
 }
 
-/* One base chain for one packet. */
+/* One base chain for one packet, from position start (0: the chain). */
 static enum cls_out
 cls_walk_chain(struct cls_walk *w, const struct cls_prog *p, uint32_t h,
-	       struct interp_result *res, uint32_t *ho_rule)
+	       uint32_t start, struct interp_result *res, uint32_t *ho_rule)
 {
 	uint32_t cand, pos;
 
 	w->p_done = 0;
 	w->p_keyed = false;
-	cand = cls_cand(w, p, 0);
+	cand = cls_cand(w, p, start);
 	for (;;) {
 		const struct cls_entry *e;
 		struct cls_act act;
@@ -825,7 +825,7 @@ cls_run_chunk(const struct cls *c, unsigned int lcore, uint16_t in_port,
 				goto next_pkt;
 			}
 			w.hr = likely(h < CLS_RUN_HOOKS) ? &hr[h] : NULL;
-			out = cls_walk_chain(&w, p, h, r, &ho_rule);
+			out = cls_walk_chain(&w, p, h, 0, r, &ho_rule);
 			if (out == CLS_OUT_ACCEPT)
 				continue;
 			if (out == CLS_OUT_DROP) {
@@ -851,4 +851,86 @@ cls_run_burst(const struct cls *c, unsigned int lcore_idx, uint16_t in_port,
 		cls_run_chunk(c, lcore_idx, in_port, m + off, v + off,
 			      (uint16_t)RTE_MIN(n - off, CLS_BURST_MAX),
 			      res + off);
+}
+
+void
+cls_run_from(const struct cls *c, unsigned int lcore_idx, uint16_t in_port,
+	     struct rte_mbuf *m, const struct pkt_view *v, uint32_t hook_idx,
+	     uint32_t rule_idx, struct interp_result *res)
+{
+	const struct fp_ruleset *rs = c->rs;
+	const struct cls_port *port;
+	const struct fp_port *fpp;
+	const struct cls_prog *p;
+	struct cls_walk w;
+	uint32_t h, start;
+
+	res->disp = INTERP_ACCEPT;
+	res->reason = INTERP_R_NO_CHAIN;
+	res->out_port = FP_PORT_PEER;
+	res->n_extra = 0;
+	res->mark = 0;
+	res->hook_idx = -1;
+	res->chain = NULL;
+	res->rule_idx = 0;
+	if (unlikely(in_port >= c->n_ports || in_port >= rs->n_ports ||
+		     !(v->flags & PKT_VIEW_F_HOOK))) {
+		res->disp = INTERP_DROP;
+		res->reason = INTERP_R_NOT_SEEN;
+		return;
+	}
+	port = &c->ports[in_port];
+	fpp = &rs->ports[in_port];
+	if (hook_idx >= port->n_hooks) {
+		res->out_port = fpp->peer;
+		return;
+	}
+	p = port->hook[hook_idx];
+	if (unlikely(p->interp_only || p->resume_pos == NULL)) {
+		interp_run_from(rs, lcore_idx, in_port, m, v, hook_idx,
+				rule_idx, 0, res);
+		return;
+	}
+	w.c = c;
+	w.rs = rs;
+	w.lcore = lcore_idx;
+	w.in_port = in_port;
+	w.pkt.port = fpp;
+	w.pkt.m = m;
+	w.pkt.v = v;
+	w.pkt.mark = 0;
+	w.skb_len = pkt_view_meta_len(v);
+	w.have_now = false;
+	w.m = &m;
+	w.v = v;
+	w.n = 1;
+	w.i = 0;
+	w.hr = NULL;
+	w.p_done = 0;
+	w.p_keyed = false;
+	/* rule_idx > nrules: the policy, as interp_run_from() */
+	start = p->resume_pos[RTE_MIN(rule_idx, p->base->ir->nrules)];
+	for (h = hook_idx; h < port->n_hooks; h++, start = 0) {
+		uint32_t ho_rule = 0;
+		enum cls_out out;
+
+		p = port->hook[h];
+		if (unlikely(p->interp_only)) {
+			interp_run_from(rs, lcore_idx, in_port, m, v, h, 0, 0,
+					res);
+			return;
+		}
+		out = cls_walk_chain(&w, p, h, start, res, &ho_rule);
+		if (out == CLS_OUT_ACCEPT)
+			continue;
+		if (out == CLS_OUT_DROP) {
+			res->disp = INTERP_DROP;
+			return;
+		}
+		interp_run_from(rs, lcore_idx, in_port, m, v, h, ho_rule, 0,
+				res);
+		return;
+	}
+	res->disp = INTERP_ACCEPT;
+	res->out_port = fpp->peer;
 }

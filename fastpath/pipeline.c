@@ -48,8 +48,13 @@ pipeline_resume(const struct fp_ruleset *rs, struct fwd_lcore *lc,
 		res->out_port = fwd_ctx.port[in_port].peer;
 		return true;
 	}
-	interp_run_from(rs, lc->worker_idx, in_port, m, v, e.hook_idx,
-		e.rule_idx, 0, res);
+	/* the compiled classifier resumes too, with the same results */
+	if (rs->cls != NULL)
+		cls_run_from(rs->cls, lc->worker_idx, in_port, m, v, e.hook_idx,
+			     e.rule_idx, res);
+	else
+		interp_run_from(rs, lc->worker_idx, in_port, m, v, e.hook_idx,
+				e.rule_idx, 0, res);
 	return true;
 }
 

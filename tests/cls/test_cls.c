@@ -1343,6 +1343,70 @@ run_burst(struct fp_ruleset *ra, const struct cls *c, uint16_t port, struct fram
 	return ok;
 }
 
+static unsigned long resume_checks, resume_policy, resume_nohook;
+
+/*
+ * Frames resumed at random positions: interp_run_from() on ra against
+ * cls_run_from() on c (built on the twin), packet by packet. Positions:
+ * any rule of any base chain of the port, its policy (rule == nrules),
+ * past it, and hooks past the port's last.
+ */
+static bool
+run_resume(struct fp_ruleset *ra, const struct cls *c, uint16_t port,
+	   struct frame *fr, unsigned int n, struct diff_stats *st)
+{
+	const struct fp_port *fp = &ra->ports[port];
+	unsigned int lcore = rnd(2);
+	bool ok = true;
+
+	for (unsigned int i = 0; i < n; i++) {
+		struct interp_result a, b;
+		struct rte_mbuf *ma = mk_mbuf(&fr[i]), *mb = mk_mbuf(&fr[i]);
+		struct pkt_view va, vb;
+		uint32_t hook, rule, nrules;
+		bool same;
+
+		if (ma == NULL || mb == NULL) {
+			fprintf(stderr, "cls: out of mbufs\n");
+			abort();
+		}
+		hook = chance(10) ? fp->n_hooks + rnd(3) :
+		       rnd(fp->n_hooks > 0 ? fp->n_hooks : 1);
+		nrules = hook < fp->n_hooks ? fp->hooks[hook]->ir->nrules : 0;
+		rule = chance(15) ? nrules : chance(5) ? nrules + 1 + rnd(3) :
+		       rnd(nrules + 1);
+		resume_policy += hook < fp->n_hooks && rule >= nrules;
+		resume_nohook += hook >= fp->n_hooks;
+		pkt_view_parse(ma, &port_mac, &va);
+		pkt_view_parse(mb, &port_mac, &vb);
+		interp_run_from(ra, lcore, port, ma, &va, hook, rule, 0, &a);
+		cls_run_from(c, lcore, port, mb, &vb, hook, rule, &b);
+		same = a.disp == b.disp && a.reason == b.reason &&
+		       a.out_port == b.out_port && a.mark == b.mark &&
+		       a.hook_idx == b.hook_idx && a.chain == b.chain &&
+		       a.rule_idx == b.rule_idx && a.n_extra == b.n_extra;
+		st->packets++;
+		resume_checks++;
+		if (same)
+			same = mbuf_same(ma, mb);
+		for (unsigned int e = 0; same && e < a.n_extra; e++)
+			same = a.extra[e].port == b.extra[e].port &&
+			       mbuf_same(a.extra[e].m, b.extra[e].m);
+		if (!CHECK(same, "resume at hook %u rule %u differs", hook, rule)) {
+			describe_mismatch(&a, &b, &fr[i], port, 0);
+			st->mismatches++;
+			ok = false;
+		}
+		for (unsigned int e = 0; e < a.n_extra; e++)
+			rte_pktmbuf_free(a.extra[e].m);
+		for (unsigned int e = 0; e < b.n_extra; e++)
+			rte_pktmbuf_free(b.extra[e].m);
+		rte_pktmbuf_free(ma);
+		rte_pktmbuf_free(mb);
+	}
+	return ok;
+}
+
 static void
 compare_state(const struct fp_ruleset *ra, const struct fp_ruleset *rb)
 {
@@ -1414,8 +1478,15 @@ diff_ruleset(const struct ir_ruleset *ir, unsigned int n_pkts,
 				    rnd(CLS_BURST_MAX - 1), 2u * CLS_BURST_MAX);
 		for (unsigned int i = 0; i < n; i++)
 			gen_frame(&fr[i]);
-		if (!run_burst(ra, c, port, fr, n, &st) && st.mismatches > 5)
+		if (chance(25)) {
+			/* NIC-marked frames: resumed where the mark says */
+			if (!run_resume(ra, c, port, fr, n, &st) &&
+			    st.mismatches > 5)
+				break;
+		} else if (!run_burst(ra, c, port, fr, n, &st) &&
+			   st.mismatches > 5) {
 			break;
+		}
 		done += n;
 		if (chance(20))
 			fake_now += rnd(400000000);	/* limits refill */
@@ -2129,6 +2200,8 @@ main(int argc, char **argv)
 	CHECK(rte_mempool_in_use_count(pool) == 0, "mbuf leak: %u in use",
 	      rte_mempool_in_use_count(pool));
 	printf("cls: %lu packets compared\n", total_packets);
+	printf("cls: %lu resumes compared (%lu at a policy, %lu past the "
+	       "last hook)\n", resume_checks, resume_policy, resume_nohook);
 	printf("cls: %lu checks passed, %lu failed%s\n", n_pass, n_fail,
 	       n_skip ? " (nft text cases skipped)" : "");
 	rte_mempool_free(pool);
