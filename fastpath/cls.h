@@ -174,6 +174,9 @@ void cls_run_burst(const struct cls *c, unsigned int lcore_idx,
  * Compiled positions are resumed per packet (no burst classification);
  * base chains the interpreter runs, and rules cls hands over, go to
  * interp_run_from() as in cls_run_burst(). m is parsed into v as there.
+ * Held to interp_run_from() by tests/cls; the pipeline does not use it yet
+ * (one packet per call is slower than the interpreter's short tail: see
+ * pipeline_resume()).
  */
 void cls_run_from(const struct cls *c, unsigned int lcore_idx,
 		  uint16_t in_port, struct rte_mbuf *m,
