@@ -32,7 +32,6 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,35 +53,7 @@
 #include "fastpath/interp.h"
 #include "fastpath/pkt_view.h"
 #include "tests/lib/irb.h"
-
-/* ---- checks ----------------------------------------------------------------- */
-
-static unsigned long n_pass, n_fail, n_skip;
-static unsigned int fail_print = 40;
-
-#define CHECK(cond, ...) check_((cond), __FILE__, __LINE__, #cond, __VA_ARGS__)
-
-static bool __rte_format_printf(5, 6)
-check_(bool ok, const char *file, int line, const char *expr,
-       const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ok) {
-		n_pass++;
-		return true;
-	}
-	n_fail++;
-	if (fail_print == 0)
-		return false;
-	fail_print--;
-	fprintf(stderr, "FAIL %s:%d: %s: ", file, line, expr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return false;
-}
+#include "tests/lib/tcheck.h"
 
 /* ---- random ------------------------------------------------------------------- */
 
@@ -1443,7 +1414,7 @@ diff_ruleset(const struct ir_ruleset *ir, unsigned int n_pkts,
 	struct fp_ruleset *ra, *rb;
 	struct diff_stats st = { 0 };
 	struct cls *c = NULL;
-	unsigned long fails0 = n_fail;
+	unsigned int fails0 = tc_fail;
 	unsigned int done = 0, burst = rnd(64);
 	char err[256] = "";
 	struct cls_opts o = copts ? *copts : (struct cls_opts){ 0 };
@@ -1493,7 +1464,7 @@ diff_ruleset(const struct ir_ruleset *ir, unsigned int n_pkts,
 	}
 	compare_state(ra, rb);
 	total_packets += st.packets;
-	if (n_fail != fails0) {
+	if (tc_fail != fails0) {
 		fprintf(stderr, "  (%s: %lu packets, %lu mismatches)\n", what,
 			st.packets, st.mismatches);
 		if (getenv("CLS_TEST_DUMP") != NULL) {
@@ -1514,20 +1485,20 @@ one_agrees(const struct ir_ruleset *ir, const struct frame *f, uint16_t port)
 	struct fp_ruleset *ra = build_fp(ir, 1), *rb = build_fp(ir, 1);
 	struct cls *c = NULL;
 	struct diff_stats st = { 0 };
-	unsigned long f0 = n_fail, p0 = n_pass;
-	unsigned int fp0 = fail_print;
+	unsigned int f0 = tc_fail, p0 = tc_pass;
+	unsigned int fp0 = tc_fail_print;
 	bool have0 = have_bad, ok = true;
 	struct frame fr = *f;
 
 	if (ra == NULL || rb == NULL || cls_build(rb, &cur_opts, &c) != 0) {
 		ok = true;	/* not buildable: treat as "agrees" */
 	} else {
-		fail_print = 0;
+		tc_fail_print = 0;
 		ok = run_burst(ra, c, port, &fr, 1, &st);
-		fail_print = fp0;
+		tc_fail_print = fp0;
 	}
-	n_fail = f0;
-	n_pass = p0;
+	tc_fail = f0;
+	tc_pass = p0;
 	have_bad = have0;
 	cls_free(c);
 	fp_ruleset_free(ra);
@@ -1605,7 +1576,7 @@ minimize(struct ir_ruleset *ir)
 		cls_free(c);
 		fp_ruleset_free(rb);
 	}
-	fail_print = 1;
+	tc_fail_print = 1;
 	one_agrees(ir, f, bad_port);
 	{
 		struct fp_ruleset *ra = build_fp(ir, 1);
@@ -1826,9 +1797,7 @@ test_nft_texts(unsigned int n_pkts)
 
 		if (rc == -EPERM || rc == -EACCES || rc == -ENOENT ||
 		    rc == -ENOSYS || rc == -EOPNOTSUPP) {
-			fprintf(stderr, "  nft text cases skipped (nftr_load_file: %d)\n",
-				rc);
-			n_skip++;
+			SKIP("nft text cases (nftr_load_file: %d)", rc);
 			return;
 		}
 		if (!CHECK(rc == 0, "nft text %u: %d", i, rc))
@@ -2146,6 +2115,8 @@ main(int argc, char **argv)
 	unsigned int n_rulesets = 400, n_pkts = 5000;
 	uint64_t seed = (uint64_t)time(NULL);
 
+	tc_fail_print = 40;	/* a broken classifier fails by the thousand */
+
 	for (int i = 1; i + 1 < argc; i += 2) {
 		if (strcmp(argv[i], "--rulesets") == 0)
 			n_rulesets = (unsigned int)strtoul(argv[i + 1], NULL, 0);
@@ -2189,8 +2160,7 @@ main(int argc, char **argv)
 			diff_ruleset(ir, n_pkts, NULL, "file");
 			ir_ruleset_free(ir);
 		}
-		printf("cls: %lu checks passed, %lu failed\n", n_pass, n_fail);
-		return n_fail != 0;
+		return tc_finish("cls");
 	}
 	test_hand();
 	test_scale(n_pkts * 4);
@@ -2202,9 +2172,8 @@ main(int argc, char **argv)
 	printf("cls: %lu packets compared\n", total_packets);
 	printf("cls: %lu resumes compared (%lu at a policy, %lu past the "
 	       "last hook)\n", resume_checks, resume_policy, resume_nohook);
-	printf("cls: %lu checks passed, %lu failed%s\n", n_pass, n_fail,
-	       n_skip ? " (nft text cases skipped)" : "");
+
 	rte_mempool_free(pool);
 	rte_eal_cleanup();
-	return n_fail == 0 ? 0 : 1;
+	return tc_finish("cls");
 }

@@ -15,6 +15,9 @@
 #include <rte_common.h>
 
 extern unsigned int tc_pass, tc_fail, tc_skip;
+/* failures still to print (a test that can fail by the million sets a
+ * cap; 0: count silently) */
+extern unsigned int tc_fail_print;
 
 #define CHECK(cond, ...) tc_check((cond), __FILE__, __LINE__, #cond, __VA_ARGS__)
 
