@@ -27,25 +27,6 @@ cls_meta_is_const(enum ir_meta_key key)
 	}
 }
 
-static void
-cls_swap(uint8_t *r, unsigned int len)
-{
-	uint8_t t;
-
-	if (len == 2 || len == 8 || len % 4 != 0) {
-		for (unsigned int i = 0; i < len / 2; i++) {
-			t = r[i];
-			r[i] = r[len - 1 - i];
-			r[len - 1 - i] = t;
-		}
-		return;
-	}
-	for (unsigned int w = 0; w < len; w += 4) {
-		t = r[w]; r[w] = r[w + 3]; r[w + 3] = t;
-		t = r[w + 1]; r[w + 1] = r[w + 2]; r[w + 2] = t;
-	}
-}
-
 /* nft_meta_get_eval() for the netdev ingress hook (interp_load_meta). */
 static bool
 cls_load_meta(const struct cls_pkt *p, enum ir_meta_key key, uint8_t *reg)
@@ -122,7 +103,7 @@ cls_load(const struct cls_pkt *p, const struct ir_operand *op, uint8_t *reg)
 		memcpy(reg, tmp, len < ki->len ? len : ki->len);
 	}
 	if (op->order != natural)
-		cls_swap(reg, len);
+		interp_swap_img(reg, len);
 	if (op->mask != NULL)
 		for (unsigned int i = 0; i < len; i++)
 			reg[i] &= op->mask[i];

@@ -61,25 +61,6 @@ struct cls_walk {
 };
 
 static inline void
-cls_swap_img(uint8_t *r, unsigned int len)
-{
-	uint8_t t;
-
-	if (len == 2 || len == 8 || len % 4 != 0) {
-		for (unsigned int i = 0; i < len / 2; i++) {
-			t = r[i];
-			r[i] = r[len - 1 - i];
-			r[len - 1 - i] = t;
-		}
-		return;
-	}
-	for (unsigned int w = 0; w < len; w += 4) {
-		t = r[w]; r[w] = r[w + 3]; r[w + 3] = t;
-		t = r[w + 1]; r[w + 1] = r[w + 2]; r[w + 2] = t;
-	}
-}
-
-static inline void
 cls_key_copy(uint8_t *key, const struct cls_src *s, const uint8_t *src)
 {
 	for (unsigned int k = 0; k < s->n_copy; k++) {
@@ -137,7 +118,7 @@ cls_key_src_slow(const struct cls_src *s, const struct rte_mbuf *m,
 	if (!ok)
 		return;
 	if (s->swap)
-		cls_swap_img(img, s->len);
+		interp_swap_img(img, s->len);
 	cls_key_copy(key, s, img);
 }
 

@@ -83,27 +83,6 @@ interp_stat_inc(struct interp_ctx *c, size_t off)
 
 /* ---- register images ------------------------------------------------------ */
 
-static void
-interp_swap(uint8_t *r, unsigned int len)
-{
-	uint8_t t;
-
-	if (len == 2 || len == 8 || len % 4 != 0) {
-		/* one integer: reverse all bytes */
-		for (unsigned int i = 0; i < len / 2; i++) {
-			t = r[i];
-			r[i] = r[len - 1 - i];
-			r[len - 1 - i] = t;
-		}
-		return;
-	}
-	/* several 32-bit registers (nft_byteorder size 4) */
-	for (unsigned int w = 0; w < len; w += 4) {
-		t = r[w]; r[w] = r[w + 3]; r[w + 3] = t;
-		t = r[w + 1]; r[w + 1] = r[w + 2]; r[w + 2] = t;
-	}
-}
-
 /* nft_meta_get_eval() for the netdev ingress hook. */
 static bool
 interp_load_meta(struct interp_ctx *c, enum ir_meta_key key, uint8_t *reg)
@@ -178,7 +157,7 @@ interp_load(struct interp_ctx *c, const struct ir_operand *op, uint8_t *reg)
 		memcpy(reg, tmp, len < ki->len ? len : ki->len);
 	}
 	if (op->order != natural)
-		interp_swap(reg, len);
+		interp_swap_img(reg, len);
 	if (op->mask != NULL)
 		for (unsigned int i = 0; i < len; i++)
 			reg[i] &= op->mask[i];

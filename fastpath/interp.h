@@ -136,6 +136,31 @@ void interp_run_from(const struct fp_ruleset *rs, unsigned int lcore_idx,
 /* Name for logs ("accept", "drop", "fwd", "stolen"). */
 const char *interp_disp_name(enum interp_disp d);
 
+/*
+ * nft_byteorder on a register image in place: len 2 or 8, or not a
+ * multiple of 4, is one integer (all bytes reversed); otherwise len / 4
+ * 32-bit registers, each reversed (nft_byteorder size 4). Shared by the
+ * interpreter and the classifier's key builder so both see the same bytes.
+ */
+static inline void
+interp_swap_img(uint8_t *r, unsigned int len)
+{
+	uint8_t t;
+
+	if (len == 2 || len == 8 || len % 4 != 0) {
+		for (unsigned int i = 0; i < len / 2; i++) {
+			t = r[i];
+			r[i] = r[len - 1 - i];
+			r[len - 1 - i] = t;
+		}
+		return;
+	}
+	for (unsigned int w = 0; w < len; w += 4) {
+		t = r[w]; r[w] = r[w + 3]; r[w + 3] = t;
+		t = r[w + 1]; r[w + 1] = r[w + 2]; r[w + 2] = t;
+	}
+}
+
 #ifdef __cplusplus
 }
 #endif
